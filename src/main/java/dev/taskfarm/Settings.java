@@ -1,0 +1,79 @@
+package dev.taskfarm;
+
+import java.time.Duration;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * Typed access to taskfarm's properties (application.properties, overridden by environment
+ * variables such as TASKFARM_ROLE for taskfarm.role, or by -D system properties).
+ */
+public final class Settings {
+
+    private final PropertiesComponent properties;
+
+    public Settings(CamelContext context) {
+        this.properties = context.getPropertiesComponent();
+    }
+
+    public String get(String key, String defaultValue) {
+        return properties.resolveProperty(key).filter(v -> !v.isBlank()).map(String::trim).orElse(defaultValue);
+    }
+
+    public String require(String key, String hint) {
+        String v = get(key, null);
+        if (v == null) {
+            throw new IllegalStateException("Missing setting " + key + ": " + hint);
+        }
+        return v;
+    }
+
+    public int getInt(String key, int defaultValue) {
+        String v = get(key, null);
+        try {
+            return v == null ? defaultValue : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("Setting " + key + " must be a whole number, got \"" + v + "\"");
+        }
+    }
+
+    public boolean getBoolean(String key, boolean defaultValue) {
+        String v = get(key, null);
+        return v == null ? defaultValue : Boolean.parseBoolean(v);
+    }
+
+    public Duration getDuration(String key, Duration defaultValue) {
+        String v = get(key, null);
+        try {
+            return v == null ? defaultValue : Duration.parse(v);
+        } catch (Exception e) {
+            throw new IllegalStateException("Setting " + key + " must be an ISO-8601 duration such as PT5M, got \"" + v + "\"");
+        }
+    }
+
+    public Role role() {
+        return Role.parse(get("taskfarm.role", "all"));
+    }
+
+    /** Which routes a process runs. */
+    public enum Role {
+        ALL, COORDINATOR, WORKER;
+
+        public static Role parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("taskfarm.role must be all, coordinator or worker, got \"" + s + "\"");
+            }
+        }
+
+        public boolean coordinates() {
+            return this != WORKER;
+        }
+
+        public boolean works() {
+            return this != COORDINATOR;
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.taskfarm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import com.rabbitmq.client.ConnectionFactory;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+import dev.taskfarm.broker.BrokerSettings;
+import dev.taskfarm.broker.EmbeddedBroker;
+import dev.taskfarm.broker.QueueTopology;
+import dev.taskfarm.collect.JobProgress;
+import dev.taskfarm.collect.JobWatchdog;
+import dev.taskfarm.collect.LedgerAggregationRepository;
+import dev.taskfarm.collect.ReplyGate;
+import dev.taskfarm.collect.ResultAggregation;
+import dev.taskfarm.collect.ResultWriter;
+import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.intake.JobIntake;
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.work.ComputeRunner;
+import dev.taskfarm.wire.ReplyMessages;
+import dev.taskfarm.wire.RequestMessages;
+
+/**
+ * Creates the beans the YAML routes call, for the role this process plays: the broker connection
+ * (starting the embedded broker when no RabbitMQ is configured) and queue declaration for every
+ * role; the ledger, intake and collector beans for a coordinator; the compute runner for a worker.
+ */
+public class TaskfarmBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskfarmBeans.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings s = new Settings(context);
+        Settings.Role role = s.role();
+        Registry registry = context.getRegistry();
+        LOG.info("taskfarm starting as role {}", role.name().toLowerCase());
+
+        CachingConnectionFactory connectionFactory = connectionFactory(context, s);
+        registry.bind("connectionFactory", connectionFactory);
+        QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
+                s.get("taskfarm.queue.replies", "taskfarm.replies"),
+                s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
+                s.getInt("taskfarm.queue.delivery-limit", 5));
+        declareQueues(connectionFactory, topology, s);
+
+        ComputeRegistry computes = new ComputeRegistry(context, s.get("taskfarm.computes.external", ""));
+        registry.bind("computeRegistry", computes);
+        registry.bind("replyMessages", new ReplyMessages(topology.replies()));
+
+        if (role.works()) {
+            ComputeRunner runner = new ComputeRunner(computes,
+                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis());
+            registry.bind("computeRunner", runner);
+            context.addService(new Closer(runner));
+        }
+        if (role.coordinates()) {
+            JobLedger ledger = ledger(context, s);
+            JobProgress progress = new JobProgress(s.getInt("taskfarm.progress.interval-ms", 2000));
+            registry.bind("jobLedger", ledger);
+            registry.bind("jobProgress", progress);
+            registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
+                    s.get("taskfarm.job.default-compute", "sha256"),
+                    s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15))));
+            registry.bind("requestMessages", new RequestMessages(topology.replies()));
+            registry.bind("replyGate", new ReplyGate(ledger));
+            registry.bind("resultAggregation", new ResultAggregation());
+            registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, progress));
+            registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox"))));
+            registry.bind("jobWatchdog", new JobWatchdog(ledger, s.getInt("taskfarm.watchdog.grace-ms", 5000)));
+            registry.bind("publishPool", context.getExecutorServiceManager().newThreadPool(this, "taskfarm-publish",
+                    s.getInt("taskfarm.publish.threads", 16), s.getInt("taskfarm.publish.threads", 16)));
+            for (var job : ledger.inStatus(dev.taskfarm.ledger.JobRow.RUNNING)) {
+                progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
+            }
+        }
+    }
+
+    private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
+        BrokerSettings broker = brokerSettings(context, s);
+        ConnectionFactory rabbit = new ConnectionFactory();
+        rabbit.setHost(broker.host());
+        rabbit.setPort(broker.port());
+        rabbit.setVirtualHost(broker.virtualHost());
+        rabbit.setUsername(broker.username());
+        rabbit.setPassword(broker.password());
+        if (broker.tls()) {
+            rabbit.useSslProtocol();
+        }
+        // Spring's caching factory does its own reconnect and consumer recovery
+        rabbit.setAutomaticRecoveryEnabled(false);
+        CachingConnectionFactory cf = new CachingConnectionFactory(rabbit);
+        cf.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
+        // consumers run on this pool (one thread per busy consumer, not 2 x cores)
+        var consumerPool = java.util.concurrent.Executors.newCachedThreadPool();
+        cf.setExecutor(consumerPool);
+        context.addService(new Closer(consumerPool::shutdown));
+        cf.setChannelCacheSize(s.getInt("taskfarm.rabbitmq.channel-cache-size", 64));
+        cf.setConnectionNameStrategy(f -> "taskfarm-" + s.role().name().toLowerCase());
+        LOG.info("AMQP broker: {} as user {}", broker.describe(), broker.username());
+        return cf;
+    }
+
+    private BrokerSettings brokerSettings(CamelContext context, Settings s) throws Exception {
+        String mode = s.get("taskfarm.broker", "auto");
+        String url = s.get("taskfarm.rabbitmq.url", null);
+        String host = s.get("taskfarm.rabbitmq.host", null);
+        boolean embedded = "embedded".equals(mode) || "auto".equals(mode) && url == null && host == null;
+        if (embedded) {
+            String user = "taskfarm";
+            String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
+            EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password);
+            context.addService(new Closer(broker));
+            return new BrokerSettings("127.0.0.1", broker.port(), "/", user, password, false);
+        }
+        if (!"rabbitmq".equals(mode) && !"auto".equals(mode)) {
+            throw new IllegalStateException("taskfarm.broker must be auto, embedded or rabbitmq, got \"" + mode + "\"");
+        }
+        String hint = "set RABBITMQ_USERNAME and RABBITMQ_PASSWORD (or taskfarm.rabbitmq.username/password)";
+        String user = s.get("taskfarm.rabbitmq.username", null);
+        String password = s.get("taskfarm.rabbitmq.password", null);
+        if (url != null) {
+            BrokerSettings b = BrokerSettings.fromUrl(url, user, password);
+            if (b.username() == null || b.password() == null) {
+                throw new IllegalStateException("No RabbitMQ credentials: " + hint);
+            }
+            return b;
+        }
+        return new BrokerSettings(host == null ? "localhost" : host, s.getInt("taskfarm.rabbitmq.port", 5672),
+                s.get("taskfarm.rabbitmq.virtual-host", "/"), s.require("taskfarm.rabbitmq.username", hint),
+                s.require("taskfarm.rabbitmq.password", hint), s.getBoolean("taskfarm.rabbitmq.tls", false));
+    }
+
+    /** Declares the queues, waiting for the broker for a while (it may start after us on Kubernetes). */
+    private static void declareQueues(CachingConnectionFactory cf, QueueTopology topology, Settings s) throws Exception {
+        long deadline = System.currentTimeMillis() + s.getDuration("taskfarm.broker.wait", java.time.Duration.ofSeconds(60)).toMillis();
+        while (true) {
+            try (var connection = cf.getRabbitConnectionFactory().newConnection("taskfarm-declare")) {
+                topology.declare(connection);
+                return;
+            } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("Cannot reach the AMQP broker at " + cf.getHost() + ":" + cf.getPort()
+                            + " (" + e.getMessage() + "); check taskfarm.rabbitmq.* / RABBITMQ_* settings", e);
+                }
+                LOG.warn("AMQP broker {}:{} not reachable yet ({}); retrying", cf.getHost(), cf.getPort(), e.getMessage());
+                Thread.sleep(2000);
+            }
+        }
+    }
+
+    private static JobLedger ledger(CamelContext context, Settings s) throws Exception {
+        HikariConfig hc = new HikariConfig();
+        String url = s.get("taskfarm.ledger.url", null);
+        if (url == null) {
+            Path data = Path.of(s.get("taskfarm.data", "data"));
+            Files.createDirectories(data);
+            url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        hc.setJdbcUrl(url);
+        hc.setUsername(s.get("taskfarm.ledger.username", url.startsWith("jdbc:h2:") ? "sa" : null));
+        hc.setPassword(s.get("taskfarm.ledger.password", url.startsWith("jdbc:h2:") ? "" : null));
+        hc.setMaximumPoolSize(s.getInt("taskfarm.ledger.pool-size", 8));
+        hc.setPoolName("taskfarm-ledger");
+        HikariDataSource ds = new HikariDataSource(hc);
+        context.addService(new Closer(ds));
+        JobLedger ledger = new JobLedger(ds);
+        ledger.createSchema();
+        LOG.info("Job ledger: {}", url.replaceAll("password=[^;&]*", "password=***"));
+        return ledger;
+    }
+
+    /** Closes a resource when the Camel context stops. */
+    static final class Closer extends ServiceSupport {
+        private final AutoCloseable resource;
+
+        Closer(AutoCloseable resource) {
+            this.resource = resource;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            resource.close();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.taskfarm.collect;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.Wire;
+
+/**
+ * Writes a completed job's result file, {@code <outbox>/<jobId>.result.json}, streaming the
+ * results from the ledger in index order (so a million-task job needs no more memory than a small
+ * one). The file is written under a temporary name and renamed, so a reader never sees half a
+ * result. Tasks without a result (timeout, cancel) are listed with status {@code missing}.
+ */
+public class ResultWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final JobLedger ledger;
+    private final JobProgress progress;
+    private final Path outbox;
+
+    public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox) {
+        this.ledger = ledger;
+        this.progress = progress;
+        this.outbox = outbox;
+    }
+
+    public void write(Exchange exchange) throws Exception {
+        String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
+        if (!exchange.getProperty(Collect.CLAIMED, false, Boolean.class)) {
+            LOG.debug("Job {} was already completed elsewhere; not writing it again", jobId);
+            return;
+        }
+        JobRow job = ledger.find(jobId);
+        if (job == null || !JobRow.COMPLETING.equals(job.status())) {
+            return;
+        }
+        String completedBy = job.completedBy() != null ? job.completedBy()
+                : exchange.getProperty(ExchangePropertyKey.AGGREGATED_COMPLETED_BY, String.class);
+        String status = finalStatus(job, completedBy);
+        long finishedAt = System.currentTimeMillis();
+        Files.createDirectories(outbox);
+        Path target = outbox.resolve(jobId + ".result.json");
+        Path tmp = outbox.resolve("." + jobId + ".result.json.tmp");
+        int missing;
+        try (OutputStream out = Files.newOutputStream(tmp);
+             JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            missing = writeResult(g, job, status, finishedAt);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        ledger.finish(jobId, status, target.toString(), finishedAt);
+        progress.forget(jobId);
+        exchange.getMessage().setHeader("TaskfarmJobStatus", status);
+        exchange.getMessage().setHeader("TaskfarmResultFile", target.toString());
+        LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms -> {}", jobId, status, job.done() - job.failed(),
+                job.total(), job.failed(), missing > 0 ? ", " + missing + " missing" : "",
+                finishedAt - job.createdAt(), target);
+    }
+
+    static String finalStatus(JobRow job, String completedBy) {
+        if (job.done() < job.total()) {
+            return "cancel".equals(completedBy) ? "cancelled" : "timed_out";
+        }
+        if (job.failed() == 0) {
+            return "completed";
+        }
+        return job.failed() == job.total() ? "failed" : "partial";
+    }
+
+    private int writeResult(JsonGenerator g, JobRow job, String status, long finishedAt) throws Exception {
+        g.writeStartObject();
+        g.writeStringField("jobId", job.jobId());
+        g.writeStringField("status", status);
+        g.writeStringField("compute", job.compute());
+        g.writeNumberField("total", job.total());
+        g.writeNumberField("succeeded", job.done() - job.failed());
+        g.writeNumberField("failed", job.failed());
+        g.writeNumberField("missing", job.total() - job.done());
+        g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
+        g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
+        g.writeArrayFieldStart("results");
+        int[] next = {0};
+        int[] missing = {0};
+        ledger.forEachResult(job.jobId(), (index, st, result, error) -> {
+            missing[0] += writeMissing(g, next[0], index);
+            g.writeStartObject();
+            g.writeNumberField("index", index);
+            g.writeStringField("status", st);
+            if (result != null) {
+                g.writeFieldName("result");
+                g.writeRawValue(result);
+            }
+            if (error != null) {
+                g.writeStringField("error", error);
+            }
+            g.writeEndObject();
+            next[0] = index + 1;
+        });
+        missing[0] += writeMissing(g, next[0], job.total());
+        g.writeEndArray();
+        g.writeEndObject();
+        return missing[0];
+    }
+
+    private static int writeMissing(JsonGenerator g, int from, int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            g.writeStartObject();
+            g.writeNumberField("index", i);
+            g.writeStringField("status", "missing");
+            g.writeEndObject();
+        }
+        return Math.max(0, to - from);
+    }
+}

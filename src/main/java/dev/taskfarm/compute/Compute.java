@@ -1,0 +1,20 @@
+package dev.taskfarm.compute;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A compute turns one task into one result. Implementations must be thread safe: a worker runs
+ * several tasks at once. Throwing fails the task (after the configured retries) with the
+ * exception's message as the error text.
+ *
+ * <p>Add your own by listing the class in {@code META-INF/services/dev.taskfarm.compute.Compute}
+ * on the classpath, or by declaring a bean that implements this interface in a YAML route file.
+ */
+public interface Compute {
+
+    /** The name jobs use to pick this compute ({@code "compute": "<name>"}). */
+    String name();
+
+    /** Computes the result of one task; the task is the JSON object from the job file. */
+    JsonNode compute(JsonNode task) throws Exception;
+}

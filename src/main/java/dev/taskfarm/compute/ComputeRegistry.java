@@ -1,0 +1,55 @@
+package dev.taskfarm.compute;
+
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.apache.camel.CamelContext;
+
+/**
+ * The computes this process knows: the built-in ones and those found with {@link ServiceLoader},
+ * plus any {@link Compute} bean in the Camel registry (for example declared in a YAML file).
+ */
+public class ComputeRegistry {
+
+    private final CamelContext camelContext;
+    private final Map<String, Compute> discovered = new TreeMap<>();
+    private final Set<String> external = new TreeSet<>();
+
+    public ComputeRegistry(CamelContext camelContext, String externalNames) {
+        this.camelContext = camelContext;
+        for (Compute c : ServiceLoader.load(Compute.class)) {
+            discovered.put(c.name(), c);
+        }
+        for (String name : externalNames.split(",")) {
+            if (!name.isBlank()) {
+                external.add(name.trim());
+            }
+        }
+    }
+
+    /** The compute of that name, or null. */
+    public Compute find(String name) {
+        for (Compute c : camelContext.getRegistry().findByType(Compute.class)) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        return discovered.get(name);
+    }
+
+    /** Whether a job may name this compute: a local one, or one served by external workers. */
+    public boolean isKnown(String name) {
+        return external.contains(name) || find(name) != null;
+    }
+
+    /** Every name a job may use, for error messages. */
+    public Set<String> names() {
+        Set<String> names = new TreeSet<>(discovered.keySet());
+        camelContext.getRegistry().findByType(Compute.class).forEach(c -> names.add(c.name()));
+        names.addAll(external);
+        return names;
+    }
+}

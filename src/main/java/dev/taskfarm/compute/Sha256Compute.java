@@ -1,0 +1,43 @@
+package dev.taskfarm.compute;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+/**
+ * The shared benchmark workload: SHA-256 applied {@code rounds} times, starting from the UTF-8
+ * bytes of {@code seed}; each further round hashes the previous 32-byte digest. Result: lowercase
+ * hex of the final digest.
+ */
+public class Sha256Compute implements Compute {
+
+    @Override
+    public String name() {
+        return "sha256";
+    }
+
+    @Override
+    public JsonNode compute(JsonNode task) throws Exception {
+        JsonNode seed = task.get("seed");
+        if (seed == null || !seed.isTextual()) {
+            throw new IllegalArgumentException("sha256 needs a text field 'seed'");
+        }
+        int rounds = task.path("rounds").asInt(1);
+        if (rounds < 1) {
+            throw new IllegalArgumentException("sha256 needs 'rounds' >= 1, got " + rounds);
+        }
+        return TextNode.valueOf(HexFormat.of().formatHex(digest(seed.asText(), rounds)));
+    }
+
+    public static byte[] digest(String seed, int rounds) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        byte[] digest = sha.digest(seed.getBytes(StandardCharsets.UTF_8));
+        for (int i = 1; i < rounds; i++) {
+            digest = sha.digest(digest);
+        }
+        return digest;
+    }
+}

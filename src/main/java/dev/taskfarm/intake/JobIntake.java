@@ -1,0 +1,96 @@
+package dev.taskfarm.intake;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskfarm.collect.JobProgress;
+import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.job.BadJobException;
+import dev.taskfarm.job.JobFile;
+import dev.taskfarm.job.JobIds;
+import dev.taskfarm.job.JobSpec;
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.Wire;
+
+/**
+ * Accepts a job input file: validates all of it before a single task is published, picks the job
+ * id, compute and timeout, and registers the job in the ledger. A job id that exists already is
+ * refused, except a job whose publishing was interrupted by a crash: that one is published again
+ * (the collector ignores results it already has).
+ */
+public class JobIntake {
+
+    private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
+
+    private final JobLedger ledger;
+    private final ComputeRegistry computes;
+    private final JobProgress progress;
+    private final String defaultCompute;
+    private final Duration defaultTimeout;
+
+    public JobIntake(JobLedger ledger, ComputeRegistry computes, JobProgress progress, String defaultCompute,
+            Duration defaultTimeout) {
+        this.ledger = ledger;
+        this.computes = computes;
+        this.progress = progress;
+        this.defaultCompute = defaultCompute;
+        this.defaultTimeout = defaultTimeout;
+    }
+
+    /**
+     * Validates and registers the job in the message body (a file), setting the job headers.
+     * The job id comes from the input's "id", else from the header {@code TaskfarmJobId} when a
+     * caller chose one, else from the file name.
+     */
+    public void accept(Exchange exchange) throws BadJobException, SQLException {
+        Message in = exchange.getMessage();
+        Path file = in.getBody(File.class).toPath();
+        JobSpec spec = JobFile.inspect(file);
+        String jobId = spec.jobId() != null ? spec.jobId() : in.getHeader(Wire.JOB_ID, String.class);
+        if (jobId == null) {
+            jobId = JobIds.fromFileName(in.getHeader(Exchange.FILE_NAME_ONLY, file.getFileName().toString(), String.class));
+        }
+        String compute = spec.compute() != null ? spec.compute() : defaultCompute;
+        if (!computes.isKnown(compute)) {
+            throw new BadJobException("unknown compute \"" + compute + "\"; known: " + String.join(", ", computes.names()));
+        }
+        Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
+        long now = System.currentTimeMillis();
+        if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis())) {
+            JobRow existing = ledger.find(jobId);
+            if (existing == null || !existing.isRunning() || existing.published()) {
+                throw new BadJobException("job \"" + jobId + "\" was already submitted (status "
+                        + (existing == null ? "unknown" : existing.status())
+                        + "); a job id runs once: rename the file or choose another id");
+            }
+            LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
+        }
+        progress.track(jobId, spec.taskCount(), 0, 0, now);
+        in.setHeader(Wire.JOB_ID, jobId);
+        in.setHeader(Wire.TASK_COUNT, spec.taskCount());
+        in.setHeader(Wire.COMPUTE, compute);
+        LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}", jobId, spec.taskCount(),
+                spec.format().name().toLowerCase(), compute, timeout);
+    }
+
+    /** Marks the job as fully published. */
+    public void published(Exchange exchange) throws SQLException {
+        String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
+        ledger.markPublished(jobId);
+        LOG.info("Job {} published: {} tasks on the requests queue", jobId,
+                exchange.getMessage().getHeader(Wire.TASK_COUNT));
+    }
+
+    /** The job's tasks, streamed from the file for the splitter. */
+    public JobFile.TaskIterator tasks(Exchange exchange) throws java.io.IOException {
+        return JobFile.tasks(exchange.getMessage().getBody(File.class).toPath());
+    }
+}

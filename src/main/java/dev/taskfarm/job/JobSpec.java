@@ -1,0 +1,17 @@
+package dev.taskfarm.job;
+
+import java.time.Duration;
+
+/**
+ * What a validated job input says about the job, without its tasks.
+ *
+ * @param taskCount number of tasks (at least one)
+ * @param compute   compute named by the input, or null for the configured default
+ * @param timeout   job timeout named by the input, or null for the configured default
+ * @param jobId     job id named by the input, or null to take it from the file name
+ * @param format    the input format that was detected
+ */
+public record JobSpec(int taskCount, String compute, Duration timeout, String jobId, Format format) {
+
+    public enum Format { ARRAY, OBJECT, NDJSON }
+}

@@ -1,0 +1,233 @@
+package dev.taskfarm.ledger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+/**
+ * The durable record of jobs and their task results: one row per job, one row per task result.
+ * Recording a result is one insert plus one counter update in a single transaction, so the cost
+ * per reply does not grow with the job; the row's primary key (job, index) makes recording
+ * idempotent. Works on H2 (default, file under data/) and PostgreSQL.
+ */
+public class JobLedger {
+
+    /** Callback for streaming a job's results in index order. */
+    public interface ResultVisitor {
+        void visit(int index, String status, String result, String error) throws Exception;
+    }
+
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final String JOB_COLUMNS = "job_id, compute, total, done, failed, status, published, created_at, "
+            + "deadline_at, finished_at, completed_by, result_path";
+
+    private final DataSource dataSource;
+
+    public JobLedger(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public void createSchema() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS tf_jobs ("
+                    + "job_id VARCHAR(100) PRIMARY KEY, compute VARCHAR(100) NOT NULL, total INT NOT NULL,"
+                    + " done INT NOT NULL DEFAULT 0, failed INT NOT NULL DEFAULT 0, status VARCHAR(20) NOT NULL,"
+                    + " published BOOLEAN NOT NULL DEFAULT FALSE, created_at BIGINT NOT NULL, deadline_at BIGINT NOT NULL,"
+                    + " finished_at BIGINT NOT NULL DEFAULT 0, completed_by VARCHAR(20), result_path VARCHAR(1000))");
+            s.execute("CREATE TABLE IF NOT EXISTS tf_results ("
+                    + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
+                    + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))");
+            s.execute("CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)");
+        }
+    }
+
+    /** Registers a new job; false if a job with that id exists already. */
+    public boolean register(String jobId, String compute, int total, long now, long deadline) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_jobs (job_id, compute, total, status, created_at,"
+                     + " deadline_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, jobId);
+            ps.setString(2, compute);
+            ps.setInt(3, total);
+            ps.setString(4, JobRow.RUNNING);
+            ps.setLong(5, now);
+            ps.setLong(6, deadline);
+            ps.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public void markPublished(String jobId) throws SQLException {
+        update("UPDATE tf_jobs SET published = TRUE WHERE job_id = ?", jobId);
+    }
+
+    public JobRow find(String jobId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM tf_jobs WHERE job_id = ?")) {
+            ps.setString(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? row(rs) : null;
+            }
+        }
+    }
+
+    /** Jobs in the given status, oldest first. */
+    public List<JobRow> inStatus(String status) throws SQLException {
+        return query("SELECT " + JOB_COLUMNS + " FROM tf_jobs WHERE status = ? ORDER BY created_at", status);
+    }
+
+    /** The most recent jobs, newest first. */
+    public List<JobRow> recent(int limit) throws SQLException {
+        List<JobRow> rows = query("SELECT " + JOB_COLUMNS + " FROM tf_jobs ORDER BY created_at DESC", null);
+        return rows.size() > limit ? rows.subList(0, limit) : rows;
+    }
+
+    public boolean hasResult(String jobId, int index) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM tf_results WHERE job_id = ? AND idx = ?")) {
+            ps.setString(1, jobId);
+            ps.setInt(2, index);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * Records one task result and counts it, in one transaction. Returns false, changing nothing,
+     * when the result is already recorded or the job is no longer running: a result is never
+     * counted twice, nor into a finished job.
+     */
+    public boolean record(String jobId, TaskResult r) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tf_results (job_id, idx, status, result, error,"
+                        + " worker) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, jobId);
+                    ps.setInt(2, r.index());
+                    ps.setString(3, r.ok() ? "ok" : "error");
+                    ps.setString(4, r.result());
+                    ps.setString(5, truncate(r.error(), 2000));
+                    ps.setString(6, truncate(r.worker(), 200));
+                    ps.executeUpdate();
+                }
+                int counted;
+                try (PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET done = done + 1, failed = failed + ?"
+                        + " WHERE job_id = ? AND status = ? AND done < total")) {
+                    ps.setInt(1, r.ok() ? 0 : 1);
+                    ps.setString(2, jobId);
+                    ps.setString(3, JobRow.RUNNING);
+                    counted = ps.executeUpdate();
+                }
+                if (counted == 1) {
+                    c.commit();
+                    return true;
+                }
+                c.rollback();
+                return false;
+            } catch (SQLException e) {
+                c.rollback();
+                if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    return false;
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Moves a running job to completing; only one caller ever wins. */
+    public boolean claimCompletion(String jobId, String completedBy) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, completed_by = ?"
+                     + " WHERE job_id = ? AND status = ?")) {
+            ps.setString(1, JobRow.COMPLETING);
+            ps.setString(2, completedBy);
+            ps.setString(3, jobId);
+            ps.setString(4, JobRow.RUNNING);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Records the final status of a completing job. */
+    public boolean finish(String jobId, String status, String resultPath, long now) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, result_path = ?, finished_at = ?"
+                     + " WHERE job_id = ? AND status = ?")) {
+            ps.setString(1, status);
+            ps.setString(2, resultPath);
+            ps.setLong(3, now);
+            ps.setString(4, jobId);
+            ps.setString(5, JobRow.COMPLETING);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Streams a job's recorded results in index order without loading them all. */
+    public void forEachResult(String jobId, ResultVisitor visitor) throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+            try (PreparedStatement ps = c.prepareStatement("SELECT idx, status, result, error FROM tf_results"
+                    + " WHERE job_id = ? ORDER BY idx")) {
+                ps.setFetchSize(1000);
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        visitor.visit(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4));
+                    }
+                }
+            } finally {
+                c.commit();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private void update(String sql, String jobId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, jobId);
+            ps.executeUpdate();
+        }
+    }
+
+    private List<JobRow> query(String sql, String param) throws SQLException {
+        List<JobRow> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            if (param != null) {
+                ps.setString(1, param);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static JobRow row(ResultSet rs) throws SQLException {
+        return new JobRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getString(6),
+                rs.getBoolean(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getString(11), rs.getString(12));
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}

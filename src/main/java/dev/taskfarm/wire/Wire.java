@@ -1,0 +1,38 @@
+package dev.taskfarm.wire;
+
+/**
+ * Names of the wire contract (docs/WIRE.md). Camel header names and AMQP header names are the
+ * same strings, so a route, a log line and a message dump all read alike.
+ */
+public final class Wire {
+
+    /** Job the task belongs to (string). */
+    public static final String JOB_ID = "TaskfarmJobId";
+    /** Position of the task in the job, 0-based (int). */
+    public static final String TASK_INDEX = "TaskfarmTaskIndex";
+    /** Number of tasks in the job (int). */
+    public static final String TASK_COUNT = "TaskfarmTaskCount";
+    /** Name of the compute to run (string). */
+    public static final String COMPUTE = "TaskfarmCompute";
+    /** How many times the coordinator has published this task (int, 1 on the first publish). */
+    public static final String ATTEMPT = "TaskfarmAttempt";
+    /** Reply outcome: {@link #STATUS_OK} or {@link #STATUS_ERROR}. */
+    public static final String STATUS = "TaskfarmStatus";
+    /** Reply error text, present when the status is error. */
+    public static final String ERROR = "TaskfarmError";
+    /** Host or pod that produced the reply (informational). */
+    public static final String WORKER = "TaskfarmWorker";
+
+    public static final String STATUS_OK = "ok";
+    public static final String STATUS_ERROR = "error";
+
+    public static final String CONTENT_TYPE_JSON = "application/json";
+
+    private Wire() {
+    }
+
+    /** The AMQP correlation id of a task: {@code <jobId>:<index>}. */
+    public static String correlationId(String jobId, int index) {
+        return jobId + ":" + index;
+    }
+}
