@@ -52,6 +52,8 @@ public final class JobFile {
                 throw new BadJobException("the job has no tasks");
             }
             return new JobSpec(count, cursor.compute, cursor.timeout, cursor.jobId, cursor.format);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw new BadJobException("the input exceeds a JSON limit: " + e.getOriginalMessage(), e);
         } catch (JsonParseException e) {
             throw new BadJobException("not valid JSON: " + e.getOriginalMessage() + " at " + location(e.getLocation()), e);
         } catch (IOException e) {

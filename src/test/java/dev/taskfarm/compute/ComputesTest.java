@@ -1,0 +1,46 @@
+package dev.taskfarm.compute;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ComputesTest {
+
+    private static final ObjectMapper M = new ObjectMapper();
+
+    @Test
+    void sha256MatchesKnownVectors() throws Exception {
+        // values from Python: hashlib.sha256(b"task-0"), then 999 more rounds over the digest
+        assertThat(new Sha256Compute().compute(M.readTree("{\"seed\":\"task-0\",\"rounds\":1}")).asText())
+                .isEqualTo("600153c1dc756d80f14729c67d3c13afe4ad2959ef68b255a547d384f92e787f");
+        assertThat(new Sha256Compute().compute(M.readTree("{\"seed\":\"task-0\",\"rounds\":1000}")).asText())
+                .isEqualTo("5e77db951dd955269b84d9fe80954f4e6ca71a934fb2fe76b463fe274eb19c25");
+        assertThat(new Sha256Compute().compute(M.readTree("{\"seed\":\"task-0\"}")).asText())
+                .as("rounds defaults to 1").startsWith("600153c1");
+    }
+
+    @Test
+    void sha256RejectsBadTasks() {
+        assertThatThrownBy(() -> new Sha256Compute().compute(M.readTree("{\"rounds\":1}")))
+                .hasMessageContaining("seed");
+        assertThatThrownBy(() -> new Sha256Compute().compute(M.readTree("{\"seed\":\"a\",\"rounds\":0}")))
+                .hasMessageContaining("rounds");
+    }
+
+    @Test
+    void primesCountsARange() throws Exception {
+        var r = new PrimesCompute().compute(M.readTree("{\"from\":0,\"to\":100}"));
+        assertThat(r.get("count").asLong()).isEqualTo(25);
+        assertThat(r.get("largest").asLong()).isEqualTo(97);
+        assertThat(new PrimesCompute().compute(M.readTree("{\"from\":1000000,\"to\":1000100}")).get("count").asLong())
+                .isEqualTo(6);
+        assertThatThrownBy(() -> new PrimesCompute().compute(M.readTree("{\"from\":0}"))).hasMessageContaining("to");
+    }
+
+    @Test
+    void echoReturnsTheTask() throws Exception {
+        assertThat(new EchoCompute().compute(M.readTree("{\"a\":[1]}")).toString()).isEqualTo("{\"a\":[1]}");
+    }
+}

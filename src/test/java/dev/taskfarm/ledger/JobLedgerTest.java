@@ -1,0 +1,71 @@
+package dev.taskfarm.ledger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JobLedgerTest {
+
+    JobLedger ledger;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        ledger = new JobLedger(ds);
+        ledger.createSchema();
+        ledger.createSchema(); // idempotent
+    }
+
+    @Test
+    void registersAJobIdOnce() throws Exception {
+        assertThat(ledger.register("j", "sha256", 3, 1000, 5000)).isTrue();
+        assertThat(ledger.register("j", "echo", 9, 2000, 6000)).isFalse();
+        assertThat(ledger.find("j").total()).isEqualTo(3);
+    }
+
+    @Test
+    void recordsEachResultOnceAndCountsIt() throws Exception {
+        ledger.register("j", "sha256", 3, 1000, 5000);
+        assertThat(ledger.record("j", new TaskResult(1, true, "\"a\"", null, "w"))).isTrue();
+        assertThat(ledger.record("j", new TaskResult(1, true, "\"a\"", null, "w"))).as("duplicate").isFalse();
+        assertThat(ledger.record("j", new TaskResult(0, false, null, "boom", "w"))).isTrue();
+        JobRow job = ledger.find("j");
+        assertThat(job.done()).isEqualTo(2);
+        assertThat(job.failed()).isEqualTo(1);
+        assertThat(ledger.hasResult("j", 1)).isTrue();
+        assertThat(ledger.hasResult("j", 2)).isFalse();
+
+        List<String> rows = new ArrayList<>();
+        ledger.forEachResult("j", (i, st, res, err) -> rows.add(i + ":" + st + ":" + res + ":" + err));
+        assertThat(rows).containsExactly("0:error:null:boom", "1:ok:\"a\":null");
+    }
+
+    @Test
+    void neverCountsIntoAFinishedOrUnknownJob() throws Exception {
+        ledger.register("j", "sha256", 2, 1000, 5000);
+        assertThat(ledger.claimCompletion("j", "timeout")).isTrue();
+        assertThat(ledger.claimCompletion("j", "size")).as("only one completion wins").isFalse();
+        assertThat(ledger.record("j", new TaskResult(0, true, "1", null, null))).isFalse();
+        assertThat(ledger.record("other", new TaskResult(0, true, "1", null, null))).isFalse();
+        assertThat(ledger.hasResult("j", 0)).as("rolled back").isFalse();
+        assertThat(ledger.finish("j", "timed_out", "/x", 9000)).isTrue();
+        JobRow job = ledger.find("j");
+        assertThat(job.status()).isEqualTo("timed_out");
+        assertThat(job.completedBy()).isEqualTo("timeout");
+        assertThat(job.done()).isZero();
+    }
+
+    @Test
+    void neverCountsMoreResultsThanTasks() throws Exception {
+        ledger.register("j", "sha256", 1, 1000, 5000);
+        assertThat(ledger.record("j", new TaskResult(0, true, "1", null, null))).isTrue();
+        assertThat(ledger.record("j", new TaskResult(5, true, "1", null, null))).isFalse();
+        assertThat(ledger.find("j").done()).isEqualTo(1);
+    }
+}
