@@ -142,15 +142,15 @@ public final class TestFarm implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try (Connection c = amqpConnection(); Channel ch = c.createChannel()) {
-            main.stop();
-            for (String q : new String[] {requestsQueue(), repliesQueue(), props.get("taskfarm.queue.dead-letters")}) {
-                ch.queueDelete(q);
-            }
-        } finally {
-            if (!main.isStopped()) {
-                main.stop();
+        // stop consuming before the queues go, so no consumer sees its queue deleted
+        context().getRouteController().stopAllRoutes();
+        if (!"embedded".equals(props.get("taskfarm.broker"))) {
+            try (Connection c = amqpConnection(); Channel ch = c.createChannel()) {
+                for (String q : new String[] {requestsQueue(), repliesQueue(), props.get("taskfarm.queue.dead-letters")}) {
+                    ch.queueDelete(q);
+                }
             }
         }
+        main.stop();
     }
 }
