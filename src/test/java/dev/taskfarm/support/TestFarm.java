@@ -79,8 +79,7 @@ public final class TestFarm implements AutoCloseable {
             props.putIfAbsent("taskfarm.data", dir.resolve("data").toString());
             props.putIfAbsent("taskfarm.retry.delay-ms", "10");
             // free ports: several farms (and a developer's own taskfarm) may run at once
-            props.putIfAbsent("camel.server.port", "0");
-            props.putIfAbsent("camel.management.port", "0");
+            props.putIfAbsent("taskfarm.http.port", "0");
             props.putIfAbsent("taskfarm.watchdog.interval-ms", "1000");
             props.putIfAbsent("taskfarm.watchdog.grace-ms", "1000");
             Files.createDirectories(dir.resolve("inbox"));
