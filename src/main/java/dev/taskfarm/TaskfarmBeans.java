@@ -49,6 +49,7 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         CachingConnectionFactory connectionFactory = connectionFactory(context, s);
         registry.bind("connectionFactory", connectionFactory);
+        registry.bind("requeueOnFailure", requeueOnFailure());
         QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
                 s.get("taskfarm.queue.replies", "taskfarm.replies"),
                 s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
@@ -73,6 +74,8 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15))));
+            registry.bind("inboxClaims", new dev.taskfarm.intake.InboxClaims(ledger,
+                    s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis()));
             registry.bind("requestMessages", new RequestMessages(topology.replies()));
             registry.bind("replyGate", new ReplyGate(ledger));
             registry.bind("resultAggregation", new ResultAggregation());
@@ -85,6 +88,20 @@ public class TaskfarmBeans implements CamelConfiguration {
                 progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
             }
         }
+    }
+
+    /**
+     * What a consumer does when its route fails: put the message back on the queue. Spring's
+     * default after the last retry logs "Message(s) dropped on recovery" and acknowledges the
+     * message, which would lose a task (or a reply) on any unexpected failure, such as a route
+     * stopping mid-exchange. A message that keeps failing is dead-lettered by the queue's
+     * delivery limit instead.
+     */
+    private static org.aopalliance.intercept.MethodInterceptor requeueOnFailure() {
+        return org.springframework.amqp.rabbit.config.RetryInterceptorBuilder.stateless()
+                .maxAttempts(1)
+                .recoverer(new org.springframework.amqp.rabbit.retry.ImmediateRequeueMessageRecoverer())
+                .build();
     }
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {

@@ -48,6 +48,7 @@ public class JobLedger {
                     + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
                     + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))");
             s.execute("CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)");
+            s.execute("CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, claimed_at BIGINT NOT NULL)");
         }
     }
 
@@ -93,8 +94,7 @@ public class JobLedger {
 
     /** The most recent jobs, newest first. */
     public List<JobRow> recent(int limit) throws SQLException {
-        List<JobRow> rows = query("SELECT " + JOB_COLUMNS + " FROM tf_jobs ORDER BY created_at DESC", null);
-        return rows.size() > limit ? rows.subList(0, limit) : rows;
+        return query("SELECT " + JOB_COLUMNS + " FROM tf_jobs ORDER BY created_at DESC LIMIT " + Math.max(1, limit), null);
     }
 
     public boolean hasResult(String jobId, int index) throws SQLException {
@@ -177,6 +177,49 @@ public class JobLedger {
             ps.setString(4, jobId);
             ps.setString(5, JobRow.COMPLETING);
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Claims a key (an inbox file) for this process; false if another process holds it. */
+    public boolean claim(String key) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_claims (claim_key, claimed_at) VALUES (?, ?)")) {
+            ps.setString(1, key);
+            ps.setLong(2, System.currentTimeMillis());
+            ps.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public boolean isClaimed(String key) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM tf_claims WHERE claim_key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    public boolean release(String key) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE claim_key = ?")) {
+            ps.setString(1, key);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Releases claims older than the given age: their holder died without releasing them. */
+    public int releaseClaimsOlderThan(long maxAgeMs) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE claimed_at < ?")) {
+            ps.setLong(1, System.currentTimeMillis() - maxAgeMs);
+            return ps.executeUpdate();
         }
     }
 

@@ -118,6 +118,20 @@ public final class TestFarm implements AutoCloseable {
         return props.get("taskfarm.queue.replies");
     }
 
+    /** A builder for another farm on the same queues, inbox and outbox (a second coordinator, a restart). */
+    public Builder sibling() {
+        Builder b = new Builder();
+        for (String key : new String[] {"taskfarm.queue.requests", "taskfarm.queue.replies", "taskfarm.queue.dead-letters",
+            "taskfarm.inbox", "taskfarm.outbox", "taskfarm.broker", "taskfarm.rabbitmq.host", "taskfarm.rabbitmq.port",
+            "taskfarm.rabbitmq.url", "taskfarm.rabbitmq.username", "taskfarm.rabbitmq.password", "taskfarm.ledger.url",
+            "taskfarm.ledger.username", "taskfarm.ledger.password"}) {
+            if (props.containsKey(key)) {
+                b.props.put(key, props.get(key));
+            }
+        }
+        return b;
+    }
+
     /** Drops a job file into the inbox the safe way: written hidden, then renamed. */
     public void submit(String fileName, String content) throws IOException {
         Path tmp = inbox().resolve("." + fileName + ".tmp");
@@ -143,7 +157,7 @@ public final class TestFarm implements AutoCloseable {
     public void close() throws Exception {
         // stop consuming before the queues go, so no consumer sees its queue deleted
         context().getRouteController().stopAllRoutes();
-        if (!"embedded".equals(props.get("taskfarm.broker"))) {
+        if (!"embedded".equals(props.get("taskfarm.broker")) && !"true".equals(props.get("test.keep-queues"))) {
             try (Connection c = amqpConnection(); Channel ch = c.createChannel()) {
                 for (String q : new String[] {requestsQueue(), repliesQueue(), props.get("taskfarm.queue.dead-letters")}) {
                     ch.queueDelete(q);

@@ -3,21 +3,21 @@ package dev.taskfarm.ledger;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class JobLedgerTest {
+/** What every ledger database must do; run on H2 here and on PostgreSQL by {@link PostgresJobLedgerIT}. */
+abstract class JobLedgerContract {
 
     JobLedger ledger;
 
+    abstract javax.sql.DataSource dataSource() throws Exception;
+
     @BeforeEach
     void setUp() throws Exception {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        ledger = new JobLedger(ds);
+        ledger = new JobLedger(dataSource());
         ledger.createSchema();
         ledger.createSchema(); // idempotent
     }
@@ -67,5 +67,24 @@ class JobLedgerTest {
         assertThat(ledger.record("j", new TaskResult(0, true, "1", null, null))).isTrue();
         assertThat(ledger.record("j", new TaskResult(5, true, "1", null, null))).isFalse();
         assertThat(ledger.find("j").done()).isEqualTo(1);
+    }
+
+    @Test
+    void claimsAreExclusiveUntilReleased() throws Exception {
+        assertThat(ledger.claim("inbox/a.json")).isTrue();
+        assertThat(ledger.claim("inbox/a.json")).isFalse();
+        assertThat(ledger.isClaimed("inbox/a.json")).isTrue();
+        assertThat(ledger.releaseClaimsOlderThan(60_000)).as("fresh claims stay").isZero();
+        assertThat(ledger.release("inbox/a.json")).isTrue();
+        assertThat(ledger.claim("inbox/a.json")).isTrue();
+    }
+
+    @Test
+    void listsJobsByStatusAndRecency() throws Exception {
+        ledger.register("old", "sha256", 1, 1000, 5000);
+        ledger.register("new", "sha256", 1, 2000, 5000);
+        ledger.claimCompletion("old", "size");
+        assertThat(ledger.inStatus(JobRow.RUNNING)).extracting(JobRow::jobId).containsExactly("new");
+        assertThat(ledger.recent(1)).extracting(JobRow::jobId).containsExactly("new");
     }
 }
