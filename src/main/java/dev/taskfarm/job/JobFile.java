@@ -178,6 +178,11 @@ public final class JobFile {
             if (seen.has("tasks")) {
                 throw new BadJobException("\"tasks\" must be an array of task objects, got " + kind(seen.get("tasks")));
             }
+            if (seen.has("compute") || seen.has("timeout")) {
+                // most likely a job object with a misspelt "tasks"; a lone task with such fields must be wrapped in [ ]
+                throw new BadJobException("the object names a compute or timeout but has no \"tasks\" array"
+                        + " (fields: " + String.join(", ", (Iterable<String>) seen::fieldNames) + ")");
+            }
             format = JobSpec.Format.NDJSON;
             pendingFirstTask = seen;
         }
