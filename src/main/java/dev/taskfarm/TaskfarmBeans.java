@@ -74,8 +74,12 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15))));
-            registry.bind("inboxClaims", new dev.taskfarm.intake.InboxClaims(ledger,
-                    s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis()));
+            var claims = new dev.taskfarm.intake.InboxClaims(ledger,
+                    s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
+                    s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
+                            + Path.of("").toAbsolutePath()));
+            registry.bind("inboxClaims", claims);
+            context.addService(claims);
             registry.bind("requestMessages", new RequestMessages(topology.replies()));
             registry.bind("replyGate", new ReplyGate(ledger));
             registry.bind("resultAggregation", new ResultAggregation());

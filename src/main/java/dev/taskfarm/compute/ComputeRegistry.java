@@ -20,8 +20,18 @@ public class ComputeRegistry {
 
     public ComputeRegistry(CamelContext camelContext, String externalNames) {
         this.camelContext = camelContext;
-        for (Compute c : ServiceLoader.load(Compute.class)) {
-            discovered.put(c.name(), c);
+        var providers = ServiceLoader.load(Compute.class).iterator();
+        while (true) {
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                Compute c = providers.next();
+                discovered.put(c.name(), c);
+            } catch (java.util.ServiceConfigurationError e) {
+                // one broken plug-in must not stop the farm: its jobs get "unknown compute"
+                org.slf4j.LoggerFactory.getLogger(ComputeRegistry.class).error("Skipping a compute: {}", e.getMessage());
+            }
         }
         for (String name : externalNames.split(",")) {
             if (!name.isBlank()) {

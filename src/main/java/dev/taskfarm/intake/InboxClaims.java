@@ -13,24 +13,27 @@ import dev.taskfarm.ledger.JobLedger;
  * file in the ledger before it reads it (readLock=idempotent-changed), so with a shared
  * PostgreSQL ledger two coordinators never take the same file. The claim is released when the
  * file has been moved away (or processing failed), so a corrected file dropped again under the
- * same name is picked up. Claims left by a coordinator killed mid-file expire after
- * {@code taskfarm.inbox.claim-expiry} so its files are taken over.
+ * same name is picked up. A restarted coordinator releases the claims of its previous life
+ * (same {@code taskfarm.instance-id}, the host or pod name by default); claims of a coordinator
+ * that never comes back expire after {@code taskfarm.inbox.claim-expiry}.
  */
 public class InboxClaims extends ServiceSupport implements IdempotentRepository {
 
     private final JobLedger ledger;
     private final long expiryMs;
+    private final String owner;
 
-    public InboxClaims(JobLedger ledger, long expiryMs) {
+    public InboxClaims(JobLedger ledger, long expiryMs, String owner) {
         this.ledger = ledger;
         this.expiryMs = expiryMs;
+        this.owner = owner;
     }
 
     @Override
     public boolean add(String key) {
         try {
             ledger.releaseClaimsOlderThan(expiryMs);
-            return ledger.claim(key);
+            return ledger.claim(key, owner);
         } catch (SQLException e) {
             throw new RuntimeCamelException("cannot claim inbox file " + key, e);
         }
@@ -65,8 +68,12 @@ public class InboxClaims extends ServiceSupport implements IdempotentRepository 
     }
 
     @Override
-    protected void doStart() {
-        // the ledger schema exists before routes start
+    protected void doStart() throws Exception {
+        int released = ledger.releaseClaimsOf(owner);
+        if (released > 0) {
+            org.slf4j.LoggerFactory.getLogger(InboxClaims.class)
+                    .info("Released {} inbox claims left by this coordinator's previous run ({})", released, owner);
+        }
     }
 
     @Override

@@ -48,7 +48,8 @@ public class JobLedger {
                     + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
                     + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))");
             s.execute("CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)");
-            s.execute("CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, claimed_at BIGINT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, owner VARCHAR(200) NOT NULL,"
+                    + " claimed_at BIGINT NOT NULL)");
         }
     }
 
@@ -180,12 +181,13 @@ public class JobLedger {
         }
     }
 
-    /** Claims a key (an inbox file) for this process; false if another process holds it. */
-    public boolean claim(String key) throws SQLException {
+    /** Claims a key (an inbox file) for an owner; false if someone holds it already. */
+    public boolean claim(String key, String owner) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_claims (claim_key, claimed_at) VALUES (?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_claims (claim_key, owner, claimed_at) VALUES (?, ?, ?)")) {
             ps.setString(1, key);
-            ps.setLong(2, System.currentTimeMillis());
+            ps.setString(2, owner);
+            ps.setLong(3, System.currentTimeMillis());
             ps.executeUpdate();
             return true;
         } catch (SQLException e) {
@@ -211,6 +213,15 @@ public class JobLedger {
              PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE claim_key = ?")) {
             ps.setString(1, key);
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Releases every claim of an owner: a restarted coordinator frees what its previous life held. */
+    public int releaseClaimsOf(String owner) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE owner = ?")) {
+            ps.setString(1, owner);
+            return ps.executeUpdate();
         }
     }
 

@@ -84,7 +84,8 @@ public class ReplyMessages {
         return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("error", message).toString();
     }
 
-    private static String hostName() {
+    /** The pod name on Kubernetes (HOSTNAME), else the host name. */
+    public static String hostName() {
         String pod = System.getenv("HOSTNAME");
         if (pod != null && !pod.isBlank()) {
             return pod;

@@ -71,12 +71,15 @@ abstract class JobLedgerContract {
 
     @Test
     void claimsAreExclusiveUntilReleased() throws Exception {
-        assertThat(ledger.claim("inbox/a.json")).isTrue();
-        assertThat(ledger.claim("inbox/a.json")).isFalse();
+        assertThat(ledger.claim("inbox/a.json", "c1")).isTrue();
+        assertThat(ledger.claim("inbox/a.json", "c2")).isFalse();
         assertThat(ledger.isClaimed("inbox/a.json")).isTrue();
         assertThat(ledger.releaseClaimsOlderThan(60_000)).as("fresh claims stay").isZero();
         assertThat(ledger.release("inbox/a.json")).isTrue();
-        assertThat(ledger.claim("inbox/a.json")).isTrue();
+        assertThat(ledger.claim("inbox/a.json", "c2")).isTrue();
+        assertThat(ledger.claim("inbox/b.json", "c1")).isTrue();
+        assertThat(ledger.releaseClaimsOf("c1")).as("a restarted c1 frees its own claims only").isEqualTo(1);
+        assertThat(ledger.isClaimed("inbox/a.json")).isTrue();
     }
 
     @Test

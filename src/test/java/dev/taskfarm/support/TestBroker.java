@@ -78,6 +78,21 @@ public final class TestBroker {
         return p;
     }
 
+    /** A plain amqp-client connection factory for the chosen RabbitMQ. */
+    public static com.rabbitmq.client.ConnectionFactory connectionFactory() throws Exception {
+        Map<String, String> p = rabbitProperties();
+        com.rabbitmq.client.ConnectionFactory cf = new com.rabbitmq.client.ConnectionFactory();
+        if (p.containsKey("taskfarm.rabbitmq.url")) {
+            cf.setUri(p.get("taskfarm.rabbitmq.url"));
+        } else {
+            cf.setHost(p.get("taskfarm.rabbitmq.host"));
+            cf.setPort(Integer.parseInt(p.get("taskfarm.rabbitmq.port")));
+        }
+        cf.setUsername(p.get("taskfarm.rabbitmq.username"));
+        cf.setPassword(p.get("taskfarm.rabbitmq.password"));
+        return cf;
+    }
+
     static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();

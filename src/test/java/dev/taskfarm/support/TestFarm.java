@@ -78,6 +78,7 @@ public final class TestFarm implements AutoCloseable {
             props.putIfAbsent("taskfarm.outbox", dir.resolve("outbox").toString());
             props.putIfAbsent("taskfarm.data", dir.resolve("data").toString());
             props.putIfAbsent("taskfarm.retry.delay-ms", "10");
+            props.putIfAbsent("taskfarm.instance-id", q + "-" + dir.getFileName());
             // free ports: several farms (and a developer's own taskfarm) may run at once
             props.putIfAbsent("taskfarm.http.port", "0");
             props.putIfAbsent("taskfarm.watchdog.interval-ms", "1000");

@@ -1,0 +1,255 @@
+package dev.taskfarm.chaos;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.taskfarm.support.FarmProcess;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.TestBroker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kills real processes while a job runs and checks, like Jepsen, that nothing is lost and nothing
+ * is counted twice: worker JVMs SIGKILLed mid-task, the coordinator SIGKILLed and restarted, the
+ * broker restarted; and poison tasks of every kind.
+ */
+class ChaosIT {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    final List<FarmProcess> processes = new ArrayList<>();
+    final List<String> queues = new ArrayList<>();
+
+    private Map<String, String> base(String prefix, int deliveryLimit) {
+        Map<String, String> p = new HashMap<>(TestBroker.rabbitProperties());
+        p.put("taskfarm.queue.requests", prefix + ".requests");
+        p.put("taskfarm.queue.replies", prefix + ".replies");
+        p.put("taskfarm.queue.dead-letters", prefix + ".requests.dlq");
+        p.put("taskfarm.queue.delivery-limit", String.valueOf(deliveryLimit));
+        p.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
+        p.put("taskfarm.http.port", "0");
+        p.put("taskfarm.broker.wait", "PT90S");
+        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        return p;
+    }
+
+    private FarmProcess process(String name, Map<String, String> props) {
+        FarmProcess p = new FarmProcess(name, dir.resolve(name), props);
+        processes.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (FarmProcess p : processes) {
+            p.stop();
+        }
+        try (Connection c = TestBroker.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
+            for (String q : queues) {
+                ch.queueDelete(q);
+            }
+        }
+    }
+
+    private static long readyRequests(String queue) {
+        try (Connection c = TestBroker.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        } catch (Exception e) {
+            return -1; // broker restarting
+        }
+    }
+
+    private static void rabbitmqctl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("rabbitmqctl " + String.join(" ", args) + ": " + out).isZero();
+    }
+
+    @Test
+    void tenThousandTasksSurviveWorkerKillsACoordinatorKillAndABrokerRestart() throws Exception {
+        assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
+        String prefix = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> common = base(prefix, 20);
+
+        Map<String, String> coordinatorProps = new HashMap<>(common);
+        coordinatorProps.put("taskfarm.role", "coordinator");
+        coordinatorProps.put("taskfarm.watchdog.interval-ms", "1000");
+        coordinatorProps.put("taskfarm.job.timeout", "PT5M");
+        FarmProcess coordinator = process("coordinator", coordinatorProps);
+        List<FarmProcess> workers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Map<String, String> w = new HashMap<>(common);
+            w.put("taskfarm.role", "worker");
+            w.put("taskfarm.worker.consumers", "4");
+            w.put("taskfarm.worker.prefetch", "10");
+            workers.add(process("worker-" + i, w));
+        }
+        coordinator.start();
+        workers.forEach(w -> uncheck(w::start));
+        coordinator.awaitStarted(Duration.ofSeconds(90));
+        for (FarmProcess w : workers) {
+            w.awaitStarted(Duration.ofSeconds(90));
+        }
+
+        int n = 10_000;
+        ObjectNode job = Jobs.shaJob("poison", n, 1);
+        job.get("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 12));
+        Path inbox = dir.resolve("coordinator/inbox");
+        Files.createDirectories(inbox);
+        Files.writeString(inbox.resolve(".chaos.json.tmp"), job.toString());
+        Files.move(inbox.resolve(".chaos.json.tmp"), inbox.resolve("chaos.json"));
+
+        // the fault schedule, by requests still waiting in the queue
+        List<String> faults = new ArrayList<>();
+        Path result = dir.resolve("coordinator/outbox/chaos.result.json");
+        await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            long ready = readyRequests(prefix + ".requests");
+            boolean published = coordinator.countInLog("Job chaos published") > 0;
+            if (published && ready >= 0) {
+                if (faults.isEmpty() && ready < 8000) {
+                    workers.get(0).kill();
+                    faults.add("SIGKILL worker-0 at " + ready + " waiting");
+                } else if (faults.size() == 1 && ready < 6500) {
+                    workers.get(1).kill();
+                    faults.add("SIGKILL worker-1 at " + ready + " waiting");
+                } else if (faults.size() == 2 && ready < 5000) {
+                    coordinator.kill();
+                    faults.add("SIGKILL coordinator at " + ready + " waiting");
+                    coordinator.start();
+                } else if (faults.size() == 3 && ready < 3500) {
+                    faults.add("broker stop_app/start_app at " + ready + " waiting");
+                    rabbitmqctl("stop_app");
+                    rabbitmqctl("start_app");
+                } else if (faults.size() == 4 && ready < 2000) {
+                    workers.get(2).kill();
+                    faults.add("SIGKILL worker-2 at " + ready + " waiting");
+                }
+            }
+            for (FarmProcess w : workers) {
+                w.restartIfDead(); // what the Deployment would do
+            }
+            return Files.exists(result);
+        });
+
+        JsonNode r = MAPPER.readTree(result.toFile());
+        Set<Integer> indexes = new HashSet<>();
+        int ok = 0;
+        for (JsonNode e : r.get("results")) {
+            indexes.add(e.get("index").asInt());
+            if ("ok".equals(e.get("status").asText())) {
+                assertThat(e.get("result").asText()).isEqualTo(Jobs.expectedSha(e.get("index").asInt(), 1));
+                ok++;
+            }
+        }
+        int entries = r.get("results").size();
+        int lost = n - ok;
+        int duplicated = entries - indexes.size();
+        long duplicatesDropped = coordinator.countInLog("duplicate: task");
+        System.out.printf("chaos: attempted=%d acknowledged=%d completed=%d lost=%d duplicated=%d "
+                + "(duplicate replies dropped by the coordinator: %d)%nfaults: %s%n",
+                n, coordinator.countInLog("Job chaos published") > 0 ? n : 0, ok, lost, duplicated, duplicatesDropped, faults);
+
+        assertThat(faults).as("every fault was injected").hasSize(5);
+        assertThat(coordinator.starts()).isEqualTo(2);
+        assertThat(r.get("status").asText()).isEqualTo("completed");
+        assertThat(lost).isZero();
+        assertThat(duplicated).isZero();
+        assertThat(entries).isEqualTo(n);
+    }
+
+    @Test
+    void poisonTasksOfEveryKindFailOnlyThemselves() throws Exception {
+        assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
+        String prefix = "poison-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> common = base(prefix, 2);
+        common.put("taskfarm.task.timeout", "PT3S");
+        common.put("taskfarm.retry.delay-ms", "10");
+
+        Map<String, String> coordinatorProps = new HashMap<>(common);
+        coordinatorProps.put("taskfarm.role", "coordinator");
+        FarmProcess coordinator = process("coordinator", coordinatorProps);
+        List<FarmProcess> workers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Map<String, String> w = new HashMap<>(common);
+            w.put("taskfarm.role", "worker");
+            // one task in flight per JVM: a crash returns only the task that caused it
+            w.put("taskfarm.worker.consumers", "1");
+            w.put("taskfarm.worker.prefetch", "1");
+            workers.add(process("worker-" + i, w));
+        }
+        coordinator.start();
+        workers.forEach(w -> uncheck(w::start));
+        coordinator.awaitStarted(Duration.ofSeconds(90));
+
+        ObjectNode job = Jobs.shaJob("poison", 1000, 1);
+        ((ObjectNode) job.get("tasks").get(100)).put("poison", "throw");
+        ((ObjectNode) job.get("tasks").get(500)).put("poison", "halt");
+        ((ObjectNode) job.get("tasks").get(900)).put("poison", "hang");
+        Path inbox = dir.resolve("coordinator/inbox");
+        Files.createDirectories(inbox);
+        Files.writeString(inbox.resolve(".poison.json.tmp"), job.toString());
+        Files.move(inbox.resolve(".poison.json.tmp"), inbox.resolve("poison.json"));
+
+        Path result = dir.resolve("coordinator/outbox/poison.result.json");
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (FarmProcess w : workers) {
+                w.restartIfDead();
+            }
+            return Files.exists(result);
+        });
+
+        JsonNode r = MAPPER.readTree(result.toFile());
+        List<Integer> failed = new ArrayList<>();
+        r.get("results").forEach(e -> {
+            if (!"ok".equals(e.get("status").asText())) {
+                failed.add(e.get("index").asInt());
+            }
+        });
+        int restarts = workers.stream().mapToInt(FarmProcess::starts).sum() - workers.size();
+        System.out.printf("poison: status=%s failed=%s worker restarts=%d%n  100: %s%n  500: %s%n  900: %s%n",
+                r.get("status").asText(), failed, restarts, r.at("/results/100/error").asText(),
+                r.at("/results/500/error").asText(), r.at("/results/900/error").asText());
+        assertThat(r.get("status").asText()).isEqualTo("partial");
+        assertThat(failed).containsExactly(100, 500, 900);
+        assertThat(r.at("/results/100/error").asText()).contains("poison task told to throw");
+        assertThat(r.at("/results/500/error").asText()).contains("dead-lettered by the broker (delivery_limit");
+        assertThat(r.at("/results/900/error").asText()).contains("longer than the task timeout");
+        assertThat(restarts).as("the halt task killed workers until the delivery limit stopped it").isGreaterThanOrEqualTo(2);
+    }
+
+    interface IoAction {
+        Object run() throws Exception;
+    }
+
+    private static void uncheck(IoAction a) {
+        try {
+            a.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
