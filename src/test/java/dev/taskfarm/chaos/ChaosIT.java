@@ -18,7 +18,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.taskfarm.support.FarmProcess;
 import dev.taskfarm.support.Jobs;
@@ -36,8 +35,15 @@ class ChaosIT {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    @TempDir
+    /** Kept after the run (under target/) so a failure can be read from the process logs. */
     Path dir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void workDir(org.junit.jupiter.api.TestInfo info) throws Exception {
+        dir = Files.createDirectories(Path.of("target", "chaos",
+                info.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8)))
+                .toAbsolutePath();
+    }
 
     final List<FarmProcess> processes = new ArrayList<>();
     final List<String> queues = new ArrayList<>();
@@ -128,6 +134,7 @@ class ChaosIT {
         Path result = dir.resolve("coordinator/outbox/chaos.result.json");
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
             long ready = readyRequests(prefix + ".requests");
+            Files.writeString(dir.resolve("progress.txt"), "ready=" + ready + " faults=" + faults + "\n");
             boolean published = coordinator.countInLog("Job chaos published") > 0;
             if (published && ready >= 0) {
                 if (faults.isEmpty() && ready < 8000) {
