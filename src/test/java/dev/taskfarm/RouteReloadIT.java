@@ -52,6 +52,22 @@ class RouteReloadIT {
     }
 
     @Test
+    void aComputeDeclaredAsABeanInAYamlFileServesJobs() throws Exception {
+        copyRoutes();
+        Files.writeString(routes.resolve("worker/computes.camel.yaml"), """
+                # user computes, declared without touching Java code
+                - beans:
+                    - name: shout
+                      type: dev.taskfarm.support.ShoutCompute
+                """);
+        try (TestFarm farm = TestFarm.onTestBroker().with("taskfarm.routes", routes.toString()).start()) {
+            farm.submit("shouting.json", "{\"compute\": \"shout\", \"tasks\": [{\"word\": \"hello\"}]}");
+            var result = farm.awaitResult("shouting", Duration.ofSeconds(30));
+            assertThat(result.at("/results/0/result").asText()).isEqualTo("HELLO!");
+        }
+    }
+
+    @Test
     void withReloadEnabledAnEditAppliesLive() throws Exception {
         copyRoutes();
         try (TestFarm farm = TestFarm.onTestBroker()
