@@ -58,9 +58,9 @@ class FarmIT {
 
     @Test
     void failingTasksGetErrorRepliesAndTheJobEndsPartial() throws Exception {
-        var job = Jobs.shaJob("flaky", 20, 1);
-        ((com.fasterxml.jackson.databind.node.ObjectNode) job.get("tasks").get(3)).put("fail", true);
-        ((com.fasterxml.jackson.databind.node.ObjectNode) job.get("tasks").get(17)).put("fail", true);
+        var job = Jobs.shaJob("poison", 20, 1);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) job.get("tasks").get(3)).put("poison", "throw");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) job.get("tasks").get(17)).put("poison", "throw");
         farm.submit("flaky.json", job.toString());
 
         JsonNode result = farm.awaitResult("flaky", Duration.ofSeconds(60));
@@ -69,7 +69,7 @@ class FarmIT {
         assertThat(result.get("failed").asInt()).isEqualTo(2);
         assertThat(result.get("succeeded").asInt()).isEqualTo(18);
         assertThat(result.at("/results/3/status").asText()).isEqualTo("error");
-        assertThat(result.at("/results/3/error").asText()).contains("task-3 was told to fail");
+        assertThat(result.at("/results/3/error").asText()).contains("task task-3 was told to throw");
         assertThat(result.at("/results/17/status").asText()).isEqualTo("error");
         assertThat(result.at("/results/4/result").asText()).isEqualTo(Jobs.expectedSha(4, 1));
     }

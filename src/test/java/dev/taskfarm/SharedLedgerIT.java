@@ -44,7 +44,7 @@ class SharedLedgerIT {
     @Test
     void aRestartedCoordinatorFinishesTheJobWithEveryResult() throws Exception {
         String ledger = TestDatabases.freshSchemaUrl();
-        var job = Jobs.shaJob("flaky", 200, 1);
+        var job = Jobs.shaJob("poison", 200, 1);
         job.get("tasks").forEach(t -> ((com.fasterxml.jackson.databind.node.ObjectNode) t).put("sleepMs", 10));
         TestFarm first = TestFarm.onTestBroker()
                 .with("taskfarm.ledger.url", ledger).with("taskfarm.ledger.username", TestDatabases.user())

@@ -55,27 +55,12 @@ public class JobLedger {
 
     /** Registers a new job; false if a job with that id exists already. */
     public boolean register(String jobId, String compute, int total, long now, long deadline) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_jobs (job_id, compute, total, status, created_at,"
-                     + " deadline_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, jobId);
-            ps.setString(2, compute);
-            ps.setInt(3, total);
-            ps.setString(4, JobRow.RUNNING);
-            ps.setLong(5, now);
-            ps.setLong(6, deadline);
-            ps.executeUpdate();
-            return true;
-        } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                return false;
-            }
-            throw e;
-        }
+        return insertIfAbsent("INSERT INTO tf_jobs (job_id, compute, total, status, created_at, deadline_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", jobId, compute, total, JobRow.RUNNING, now, deadline);
     }
 
     public void markPublished(String jobId) throws SQLException {
-        update("UPDATE tf_jobs SET published = TRUE WHERE job_id = ?", jobId);
+        execute("UPDATE tf_jobs SET published = TRUE WHERE job_id = ?", jobId);
     }
 
     public JobRow find(String jobId) throws SQLException {
@@ -99,14 +84,7 @@ public class JobLedger {
     }
 
     public boolean hasResult(String jobId, int index) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM tf_results WHERE job_id = ? AND idx = ?")) {
-            ps.setString(1, jobId);
-            ps.setInt(2, index);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return exists("SELECT 1 FROM tf_results WHERE job_id = ? AND idx = ?", jobId, index);
     }
 
     /**
@@ -156,82 +134,38 @@ public class JobLedger {
 
     /** Moves a running job to completing; only one caller ever wins. */
     public boolean claimCompletion(String jobId, String completedBy) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, completed_by = ?"
-                     + " WHERE job_id = ? AND status = ?")) {
-            ps.setString(1, JobRow.COMPLETING);
-            ps.setString(2, completedBy);
-            ps.setString(3, jobId);
-            ps.setString(4, JobRow.RUNNING);
-            return ps.executeUpdate() == 1;
-        }
+        return execute("UPDATE tf_jobs SET status = ?, completed_by = ? WHERE job_id = ? AND status = ?",
+                JobRow.COMPLETING, completedBy, jobId, JobRow.RUNNING) == 1;
     }
 
     /** Records the final status of a completing job. */
     public boolean finish(String jobId, String status, String resultPath, long now) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, result_path = ?, finished_at = ?"
-                     + " WHERE job_id = ? AND status = ?")) {
-            ps.setString(1, status);
-            ps.setString(2, resultPath);
-            ps.setLong(3, now);
-            ps.setString(4, jobId);
-            ps.setString(5, JobRow.COMPLETING);
-            return ps.executeUpdate() == 1;
-        }
+        return execute("UPDATE tf_jobs SET status = ?, result_path = ?, finished_at = ? WHERE job_id = ? AND status = ?",
+                status, resultPath, now, jobId, JobRow.COMPLETING) == 1;
     }
 
     /** Claims a key (an inbox file) for an owner; false if someone holds it already. */
     public boolean claim(String key, String owner) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO tf_claims (claim_key, owner, claimed_at) VALUES (?, ?, ?)")) {
-            ps.setString(1, key);
-            ps.setString(2, owner);
-            ps.setLong(3, System.currentTimeMillis());
-            ps.executeUpdate();
-            return true;
-        } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                return false;
-            }
-            throw e;
-        }
+        return insertIfAbsent("INSERT INTO tf_claims (claim_key, owner, claimed_at) VALUES (?, ?, ?)",
+                key, owner, System.currentTimeMillis());
     }
 
     public boolean isClaimed(String key) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM tf_claims WHERE claim_key = ?")) {
-            ps.setString(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return exists("SELECT 1 FROM tf_claims WHERE claim_key = ?", key);
     }
 
     public boolean release(String key) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE claim_key = ?")) {
-            ps.setString(1, key);
-            return ps.executeUpdate() == 1;
-        }
+        return execute("DELETE FROM tf_claims WHERE claim_key = ?", key) == 1;
     }
 
     /** Releases every claim of an owner: a restarted coordinator frees what its previous life held. */
     public int releaseClaimsOf(String owner) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE owner = ?")) {
-            ps.setString(1, owner);
-            return ps.executeUpdate();
-        }
+        return execute("DELETE FROM tf_claims WHERE owner = ?", owner);
     }
 
     /** Releases claims older than the given age: their holder died without releasing them. */
     public int releaseClaimsOlderThan(long maxAgeMs) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM tf_claims WHERE claimed_at < ?")) {
-            ps.setLong(1, System.currentTimeMillis() - maxAgeMs);
-            return ps.executeUpdate();
-        }
+        return execute("DELETE FROM tf_claims WHERE claimed_at < ?", System.currentTimeMillis() - maxAgeMs);
     }
 
     /** Streams a job's recorded results in index order without loading them all. */
@@ -254,11 +188,38 @@ public class JobLedger {
         }
     }
 
-    private void update(String sql, String jobId) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, jobId);
-            ps.executeUpdate();
+    /** Runs an insert; false, changing nothing, when the row exists already. */
+    private boolean insertIfAbsent(String sql, Object... params) throws SQLException {
+        try {
+            execute(sql, params);
+            return true;
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
         }
+    }
+
+    private int execute(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = prepare(c, sql, params)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    private boolean exists(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = prepare(c, sql, params);
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps;
     }
 
     private List<JobRow> query(String sql, String param) throws SQLException {

@@ -67,6 +67,30 @@ class ChaosIT {
         return p;
     }
 
+    /** Starts a coordinator and {@code workers} worker JVMs, waits until they run; returns the coordinator. */
+    private FarmProcess startFarm(Map<String, String> common, int workers, int consumers, int prefetch) throws Exception {
+        Map<String, String> c = new HashMap<>(common);
+        c.put("taskfarm.role", "coordinator");
+        FarmProcess coordinator = process("coordinator", c).start();
+        for (int i = 0; i < workers; i++) {
+            Map<String, String> w = new HashMap<>(common);
+            w.put("taskfarm.role", "worker");
+            w.put("taskfarm.worker.consumers", String.valueOf(consumers));
+            w.put("taskfarm.worker.prefetch", String.valueOf(prefetch));
+            process("worker-" + i, w).start();
+        }
+        for (FarmProcess p : processes) {
+            p.awaitStarted(Duration.ofSeconds(90));
+        }
+        return coordinator;
+    }
+
+    private void submit(String jobId, ObjectNode job) throws Exception {
+        Path inbox = Files.createDirectories(dir.resolve("coordinator/inbox"));
+        Files.writeString(inbox.resolve("." + jobId + ".json.tmp"), job.toString());
+        Files.move(inbox.resolve("." + jobId + ".json.tmp"), inbox.resolve(jobId + ".json"));
+    }
+
     @AfterEach
     void cleanUp() throws Exception {
         for (FarmProcess p : processes) {
@@ -101,33 +125,15 @@ class ChaosIT {
         String prefix = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> common = base(prefix, 20);
 
-        Map<String, String> coordinatorProps = new HashMap<>(common);
-        coordinatorProps.put("taskfarm.role", "coordinator");
-        coordinatorProps.put("taskfarm.watchdog.interval-ms", "1000");
-        coordinatorProps.put("taskfarm.job.timeout", "PT5M");
-        FarmProcess coordinator = process("coordinator", coordinatorProps);
-        List<FarmProcess> workers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Map<String, String> w = new HashMap<>(common);
-            w.put("taskfarm.role", "worker");
-            w.put("taskfarm.worker.consumers", "4");
-            w.put("taskfarm.worker.prefetch", "10");
-            workers.add(process("worker-" + i, w));
-        }
-        coordinator.start();
-        workers.forEach(w -> uncheck(w::start));
-        coordinator.awaitStarted(Duration.ofSeconds(90));
-        for (FarmProcess w : workers) {
-            w.awaitStarted(Duration.ofSeconds(90));
-        }
+        common.put("taskfarm.watchdog.interval-ms", "1000");
+        common.put("taskfarm.job.timeout", "PT5M");
+        FarmProcess coordinator = startFarm(common, 3, 4, 10);
+        List<FarmProcess> workers = processes.subList(1, 4);
 
         int n = 10_000;
         ObjectNode job = Jobs.shaJob("poison", n, 1);
         job.get("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 12));
-        Path inbox = dir.resolve("coordinator/inbox");
-        Files.createDirectories(inbox);
-        Files.writeString(inbox.resolve(".chaos.json.tmp"), job.toString());
-        Files.move(inbox.resolve(".chaos.json.tmp"), inbox.resolve("chaos.json"));
+        submit("chaos", job);
 
         // the fault schedule, by requests still waiting in the queue
         List<String> faults = new ArrayList<>();
@@ -196,30 +202,15 @@ class ChaosIT {
         common.put("taskfarm.task.timeout", "PT3S");
         common.put("taskfarm.retry.delay-ms", "10");
 
-        Map<String, String> coordinatorProps = new HashMap<>(common);
-        coordinatorProps.put("taskfarm.role", "coordinator");
-        FarmProcess coordinator = process("coordinator", coordinatorProps);
-        List<FarmProcess> workers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Map<String, String> w = new HashMap<>(common);
-            w.put("taskfarm.role", "worker");
-            // one task in flight per JVM: a crash returns only the task that caused it
-            w.put("taskfarm.worker.consumers", "1");
-            w.put("taskfarm.worker.prefetch", "1");
-            workers.add(process("worker-" + i, w));
-        }
-        coordinator.start();
-        workers.forEach(w -> uncheck(w::start));
-        coordinator.awaitStarted(Duration.ofSeconds(90));
+        // one task in flight per JVM: a crash returns only the task that caused it
+        FarmProcess coordinator = startFarm(common, 3, 1, 1);
+        List<FarmProcess> workers = processes.subList(1, 4);
 
         ObjectNode job = Jobs.shaJob("poison", 1000, 1);
         ((ObjectNode) job.get("tasks").get(100)).put("poison", "throw");
         ((ObjectNode) job.get("tasks").get(500)).put("poison", "halt");
         ((ObjectNode) job.get("tasks").get(900)).put("poison", "hang");
-        Path inbox = dir.resolve("coordinator/inbox");
-        Files.createDirectories(inbox);
-        Files.writeString(inbox.resolve(".poison.json.tmp"), job.toString());
-        Files.move(inbox.resolve(".poison.json.tmp"), inbox.resolve("poison.json"));
+        submit("poison", job);
 
         Path result = dir.resolve("coordinator/outbox/poison.result.json");
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -242,21 +233,9 @@ class ChaosIT {
                 r.at("/results/500/error").asText(), r.at("/results/900/error").asText());
         assertThat(r.get("status").asText()).isEqualTo("partial");
         assertThat(failed).containsExactly(100, 500, 900);
-        assertThat(r.at("/results/100/error").asText()).contains("poison task told to throw");
+        assertThat(r.at("/results/100/error").asText()).contains("task task-100 was told to throw");
         assertThat(r.at("/results/500/error").asText()).contains("dead-lettered by the broker (delivery_limit");
         assertThat(r.at("/results/900/error").asText()).contains("longer than the task timeout");
         assertThat(restarts).as("the halt task killed workers until the delivery limit stopped it").isGreaterThanOrEqualTo(2);
-    }
-
-    interface IoAction {
-        Object run() throws Exception;
-    }
-
-    private static void uncheck(IoAction a) {
-        try {
-            a.run();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

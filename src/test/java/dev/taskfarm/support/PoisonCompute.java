@@ -6,7 +6,7 @@ import dev.taskfarm.compute.Compute;
 import dev.taskfarm.compute.Sha256Compute;
 
 /**
- * Test compute with the three kinds of poison task: {@code "poison": "throw"} always throws,
+ * Test compute ("poison") with the three kinds of poison task: {@code "poison": "throw"} always throws,
  * {@code "halt"} kills the worker JVM on the spot, {@code "hang"} never returns. Any other task is
  * sha256, after {@code "sleepMs"} if given.
  */
@@ -22,7 +22,7 @@ public class PoisonCompute implements Compute {
     @Override
     public JsonNode compute(JsonNode task) throws Exception {
         switch (task.path("poison").asText("")) {
-            case "throw" -> throw new IllegalStateException("poison task told to throw");
+            case "throw" -> throw new IllegalStateException("task " + task.path("seed").asText() + " was told to throw");
             case "halt" -> Runtime.getRuntime().halt(137);
             case "hang" -> Thread.sleep(Long.MAX_VALUE);
             default -> {
