@@ -26,8 +26,9 @@ COPY target/taskfarm.jar /app/taskfarm.jar
 COPY routes/ /app/routes/
 
 # the JVM sizes its heap from the container's memory limit and exits on OutOfMemoryError, so
-# Kubernetes restarts the pod instead of leaving a half-dead JVM
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError" \
+# Kubernetes restarts the pod instead of leaving a half-dead JVM; Log4j's own shutdown hook is
+# off so the log shows Camel's graceful shutdown on SIGTERM (otherwise logging stops first)
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Dlog4j2.shutdownHookEnabled=false" \
     TASKFARM_INBOX=var/inbox \
     TASKFARM_OUTBOX=var/outbox \
     TASKFARM_DATA=var/data

@@ -25,6 +25,10 @@ public final class Kubectl {
         if (binary == null) {
             String fromEnv = System.getenv("KUBECTL");
             if (fromEnv != null && !fromEnv.isBlank()) {
+                if (!Files.isExecutable(Path.of(fromEnv))) {
+                    throw new AssertionError("KUBECTL=" + fromEnv + " is not an executable kubectl: the k8s tests render "
+                            + "the manifests with `kubectl kustomize`");
+                }
                 binary = fromEnv;
             } else {
                 binary = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))

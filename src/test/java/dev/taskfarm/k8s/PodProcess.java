@@ -68,7 +68,7 @@ public final class PodProcess implements AutoCloseable {
     }
 
     public static PodProcess start(AppPod pod, Rendered r, ImageSpec image, Path dir, Overrides o) throws IOException {
-        String name = pod.owner().getMetadata().getName();
+        String name = pod.owner().getKind().toLowerCase() + "-" + pod.owner().getMetadata().getName();
         Path root = Files.createDirectories(dir.resolve(name + "-root"));
         layOutImage(image, root);
         List<String> writable = new ArrayList<>();
@@ -231,7 +231,8 @@ public final class PodProcess implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Deletes a directory tree; symbolic links are deleted, never followed. */
+    static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
