@@ -113,7 +113,15 @@ class K8sManifestsTest {
             ConfigMap cm = routes.all(ConfigMap.class).stream()
                     .filter(c -> c.getMetadata().getName().startsWith("taskfarm-routes-" + role + "-")).findFirst()
                     .orElseThrow(() -> new AssertionError("routes/kustomization.yaml generates no taskfarm-routes-" + role));
-            assertThat(cm.getData()).isEqualTo(routeFiles(role));
+            Map<String, String> files = routeFiles(role);
+            Set<String> missing = new TreeSet<>(files.keySet());
+            missing.removeAll(cm.getData().keySet());
+            Set<String> extra = new TreeSet<>(cm.getData().keySet());
+            extra.removeAll(files.keySet());
+            assertThat(missing).as("route files not listed in routes/kustomization.yaml (add them as "
+                    + role + "/<file> under taskfarm-routes-" + role + ")").isEmpty();
+            assertThat(extra).as("routes/kustomization.yaml lists files routes/" + role + " does not have").isEmpty();
+            assertThat(cm.getData()).isEqualTo(files);
         }
     }
 
