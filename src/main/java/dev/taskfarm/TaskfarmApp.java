@@ -21,9 +21,10 @@ public final class TaskfarmApp {
     /** A Camel Main configured for taskfarm; not started. */
     public static Main newMain() {
         Main main = new Main();
-        // defaults from the jar, then an optional application.properties in the working directory
+        // an optional application.properties in the working directory overrides the jar's defaults:
+        // Camel takes a property from the first location that has it, so the file comes first
         main.setPropertyPlaceholderLocations(
-                "classpath:application.properties;optional=true,file:application.properties;optional=true");
+                "file:application.properties;optional=true,classpath:application.properties;optional=true");
         main.configure().addConfiguration(TaskfarmBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
