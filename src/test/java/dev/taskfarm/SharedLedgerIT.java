@@ -45,8 +45,10 @@ class SharedLedgerIT {
     void aRestartedCoordinatorFinishesTheJobWithEveryResult() throws Exception {
         String ledger = TestDatabases.freshSchemaUrl();
         var job = Jobs.shaJob("poison", 200, 1);
-        job.get("tasks").forEach(t -> ((com.fasterxml.jackson.databind.node.ObjectNode) t).put("sleepMs", 10));
+        // about 5 s of work on 2 consumers, so the stop below lands mid-job
+        job.get("tasks").forEach(t -> ((com.fasterxml.jackson.databind.node.ObjectNode) t).put("sleepMs", 50));
         TestFarm first = TestFarm.onTestBroker()
+                .with("taskfarm.worker.consumers", "2")
                 .with("taskfarm.ledger.url", ledger).with("taskfarm.ledger.username", TestDatabases.user())
                 .with("test.keep-queues", "true")
                 .start();

@@ -90,7 +90,20 @@ public final class AppConfig {
         if (v == null || v.isBlank()) {
             v = defaults.getProperty(key);
         }
-        return v == null || v.isBlank() ? null : v.trim();
+        return v == null || v.isBlank() ? null : resolve(v.trim());
+    }
+
+    /** Resolves Camel placeholders the way the app does: {{key}} and {{env:NAME:default}}. */
+    private String resolve(String value) {
+        var m = java.util.regex.Pattern.compile("\\{\\{(env:)?([^:}]+)(?::([^}]*))?}}").matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String replacement = m.group(1) != null ? env.getOrDefault(m.group(2), m.group(3) == null ? "" : m.group(3))
+                    : java.util.Objects.requireNonNullElse(get(m.group(2)), m.group(3) == null ? "" : m.group(3));
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.isEmpty() ? null : out.toString();
     }
 
     public Properties mounted() {
