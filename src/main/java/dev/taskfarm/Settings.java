@@ -38,6 +38,15 @@ public final class Settings {
         }
     }
 
+    public long getLong(String key, long defaultValue) {
+        String v = get(key, null);
+        try {
+            return v == null ? defaultValue : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("Setting " + key + " must be a whole number, got \"" + v + "\"");
+        }
+    }
+
     public boolean getBoolean(String key, boolean defaultValue) {
         String v = get(key, null);
         return v == null ? defaultValue : Boolean.parseBoolean(v);
