@@ -21,9 +21,16 @@ public final class TaskfarmApp {
     /** A Camel Main configured for taskfarm; not started. */
     public static Main newMain() {
         Main main = new Main();
-        // defaults from the jar, then an optional application.properties in the working directory
-        main.setPropertyPlaceholderLocations(
-                "classpath:application.properties;optional=true,file:application.properties;optional=true");
+        // defaults from the jar, then an optional application.properties in the working directory;
+        // with a profile (camel.main.profile or CAMEL_MAIN_PROFILE, e.g. dev) its
+        // application-<profile>.properties from the jar and the working directory come on top
+        String locations = "classpath:application.properties;optional=true,file:application.properties;optional=true";
+        String profile = System.getProperty("camel.main.profile", System.getenv("CAMEL_MAIN_PROFILE"));
+        if (profile != null && profile.matches("[A-Za-z0-9_-]+")) {
+            locations += ",classpath:application-" + profile + ".properties;optional=true,file:application-" + profile
+                    + ".properties;optional=true";
+        }
+        main.setPropertyPlaceholderLocations(locations);
         main.configure().addConfiguration(TaskfarmBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
