@@ -4,6 +4,8 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
+import dev.taskfarm.cli.TaskfarmCli;
+
 /**
  * Entry point: runs taskfarm with Camel Main. The routes are YAML files read from the file system
  * ({@code routes/} by default), chosen by role: {@code routes/coordinator/} and/or
@@ -14,7 +16,14 @@ public final class TaskfarmApp {
     private TaskfarmApp() {
     }
 
+    /**
+     * {@code taskfarm submit|status|results|cancel|jobs ...} runs the command line client (see
+     * {@link TaskfarmCli}); no arguments, or options only, run the farm.
+     */
     public static void main(String[] args) throws Exception {
+        if (TaskfarmCli.isCommand(args)) {
+            System.exit(TaskfarmCli.run(args));
+        }
         System.exit(newMain().run(args));
     }
 
