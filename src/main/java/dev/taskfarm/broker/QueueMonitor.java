@@ -29,7 +29,14 @@ public class QueueMonitor {
     }
 
     public void sample() {
-        Connection connection = connectionFactory.createConnection();
+        Connection connection;
+        try {
+            connection = connectionFactory.createConnection();
+        } catch (RuntimeException e) {
+            // the broker is away: the readiness check says so, the gauges keep their last value
+            LOG.debug("Cannot sample queue depths: {}", e.getMessage());
+            return;
+        }
         for (String queue : queues) {
             try (Channel ch = connection.createChannel(false)) {
                 long depth = ch.queueDeclarePassive(queue).getMessageCount();
