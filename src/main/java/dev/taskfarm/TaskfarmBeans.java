@@ -17,6 +17,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
 import dev.taskfarm.api.BodySpool;
 import dev.taskfarm.api.HttpErrors;
@@ -61,6 +62,12 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         CachingConnectionFactory connectionFactory = connectionFactory(context, s);
         registry.bind("connectionFactory", connectionFactory);
+        // declares what a route auto-declares (the worker's exclusive control queue) again on every
+        // new connection, so a broker restart does not leave that consumer without its queue
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        admin.setRedeclareManualDeclarations(true);
+        admin.afterPropertiesSet();
+        registry.bind("amqpAdmin", admin);
         QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
                 s.get("taskfarm.queue.replies", "taskfarm.replies"),
                 s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),

@@ -59,11 +59,18 @@ public final class BodySpool {
 
     /** Spools a Vert.x request, an InputStream or anything else Camel can turn into one. */
     public Path spool(Object body, Long contentLength) throws ApiException, IOException {
+        if (body instanceof HttpServerRequest request) {
+            // a client that waits for 100-continue is refused before it sends a byte; one that is
+            // already sending a body of a reasonable size is read to the end first (and the bytes
+            // dropped), since many clients read no answer before they have sent everything
+            boolean waits = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+            if (contentLength != null && contentLength > maxBytes && (waits || contentLength > maxBytes + DRAIN_MAX)) {
+                throw tooLarge();
+            }
+            return fromRequest(request);
+        }
         if (contentLength != null && contentLength > maxBytes) {
             throw tooLarge();
-        }
-        if (body instanceof HttpServerRequest request) {
-            return fromRequest(request);
         }
         if (body instanceof InputStream in) {
             return fromStream(in);

@@ -15,7 +15,9 @@ public final class Http {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final URI base;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 like curl: no h2c upgrade dance (the JDK client cannot combine it with Expect: 100-continue)
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public Http(URI base) {
         this.base = base;
