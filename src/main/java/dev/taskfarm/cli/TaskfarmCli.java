@@ -82,12 +82,30 @@ public class TaskfarmCli {
                 job.path("percent").asDouble(), job.path("failed").asInt(), job.path("startedAt").asText());
     }
 
-    @Command(name = "submit", description = "Submit a job file (JSON array, {\"tasks\": [...]} object or NDJSON).")
-    static class Submit implements Callable<Integer> {
+    /** What every command has: the parent's --url, its own output. */
+    abstract static class Subcommand implements Callable<Integer> {
         @ParentCommand
         TaskfarmCli parent;
         @Spec
         CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        ApiClient api() {
+            return parent.client();
+        }
+    }
+
+    /** A command about one job. */
+    abstract static class JobCommand extends Subcommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "the job id")
+        String id;
+    }
+
+    @Command(name = "submit", description = "Submit a job file (JSON array, {\"tasks\": [...]} object or NDJSON).")
+    static class Submit extends Subcommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "the job file")
         Path file;
         @Option(names = "--id", description = "job id (default: the file's \"id\", else generated)")
@@ -99,11 +117,11 @@ public class TaskfarmCli {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             if (!Files.isReadable(file)) {
                 throw new IOException("cannot read " + file);
             }
-            ApiClient api = parent.client();
+            ApiClient api = api();
             JsonNode job = api.submit(file, id);
             String jobId = job.path("id").asText();
             out.println("Submitted job " + jobId + ": " + job.path("total").asInt() + " tasks -> "
@@ -180,13 +198,7 @@ public class TaskfarmCli {
     }
 
     @Command(name = "status", description = "Show a job's status and progress.")
-    static class Status implements Callable<Integer> {
-        @ParentCommand
-        TaskfarmCli parent;
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
+    static class Status extends JobCommand {
         @Option(names = "--json", description = "print the API's JSON")
         boolean json;
         @Option(names = "--wait", description = "follow the job until it ends")
@@ -194,8 +206,8 @@ public class TaskfarmCli {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            ApiClient api = parent.client();
+            PrintWriter out = out();
+            ApiClient api = api();
             JsonNode job = await ? follow(api, id, out, 500) : api.job(id);
             if (json) {
                 out.println(job.toPrettyString());
@@ -211,13 +223,7 @@ public class TaskfarmCli {
     }
 
     @Command(name = "results", description = "Print a job's results (the result document, or NDJSON).")
-    static class Results implements Callable<Integer> {
-        @ParentCommand
-        TaskfarmCli parent;
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
+    static class Results extends JobCommand {
         @Option(names = "--ndjson", description = "one result per line")
         boolean ndjson;
         @Option(names = "--failed", description = "only the failed tasks")
@@ -227,13 +233,11 @@ public class TaskfarmCli {
 
         @Override
         public Integer call() throws Exception {
-            ApiClient api = parent.client();
-            String only = failed ? "error" : null;
-            try (InputStream in = api.results(id, ndjson, only)) {
+            try (InputStream in = api().results(id, ndjson, failed ? "error" : null)) {
                 if (output != null) {
                     Files.copy(in, output, StandardCopyOption.REPLACE_EXISTING);
                 } else {
-                    PrintWriter out = spec.commandLine().getOut();
+                    PrintWriter out = out();
                     new InputStreamReader(in, StandardCharsets.UTF_8).transferTo(out);
                     out.flush();
                 }
@@ -243,36 +247,24 @@ public class TaskfarmCli {
     }
 
     @Command(name = "cancel", description = "Cancel a running job; its pending tasks are skipped.")
-    static class Cancel implements Callable<Integer> {
-        @ParentCommand
-        TaskfarmCli parent;
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
-
+    static class Cancel extends JobCommand {
         @Override
         public Integer call() throws Exception {
-            JsonNode job = parent.client().cancel(id);
-            spec.commandLine().getOut().println(summary(job));
-            spec.commandLine().getOut().flush();
+            out().println(summary(api().cancel(id)));
+            out().flush();
             return 0;
         }
     }
 
     @Command(name = "jobs", description = "List the most recent jobs.")
-    static class Jobs implements Callable<Integer> {
-        @ParentCommand
-        TaskfarmCli parent;
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-        @Option(names = "--limit", defaultValue = "20")
+    static class Jobs extends Subcommand {
+        @Option(names = "--limit", defaultValue = "20", description = "how many (newest first)")
         int limit;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            for (JsonNode job : parent.client().jobs(limit).path("jobs")) {
+            PrintWriter out = out();
+            for (JsonNode job : api().jobs(limit).path("jobs")) {
                 out.println(line(job));
             }
             out.flush();
