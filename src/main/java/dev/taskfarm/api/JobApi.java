@@ -47,6 +47,8 @@ public class JobApi {
     private static final Set<String> RESULT_FILTERS = Set.of("ok", "error", "missing");
     /** Exchange property: the spooled body of POST /jobs, deleted when the request is done. */
     private static final String SPOOLED = "TaskfarmSpooledBody";
+    /** How long DELETE waits for the cancelled job's result to be written. */
+    private static final long CANCEL_WAIT_MS = 10_000;
 
     private final JobLedger ledger;
     private final JobProgress progress;
@@ -183,6 +185,25 @@ public class JobApi {
         cancelled.add(job.jobId());
         exchange.getMessage().setHeader(Wire.JOB_ID, job.jobId());
         LOG.info("Job {} cancelled through the API at {}/{} done", job.jobId(), job.done(), job.total());
+    }
+
+    /**
+     * Answers a cancel with the job as it ended: the aggregator writes the result on its own
+     * thread, so this waits (briefly) for the final status; a job still completing after that is
+     * answered 202 with its current view.
+     */
+    public void cancelled(Exchange exchange) throws ApiException, SQLException, InterruptedException {
+        String id = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
+        long deadline = System.currentTimeMillis() + CANCEL_WAIT_MS;
+        JobRow job = ledger.find(id);
+        while (job != null && !job.isFinal() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            job = ledger.find(id);
+        }
+        if (job == null) {
+            throw ApiException.notFound("no job \"" + id + "\"");
+        }
+        respond(exchange, job.isFinal() ? 200 : 202, view(job).toString(), JSON);
     }
 
     // ---- errors ------------------------------------------------------------------------------

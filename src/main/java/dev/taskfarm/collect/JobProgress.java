@@ -30,6 +30,8 @@ public class JobProgress {
         volatile int done;
         volatile int failed;
         volatile long lastLogAt;
+        /** When the job ended (its numbers are frozen from then on), or 0. */
+        volatile long endedAt;
 
         Tally(String jobId, int total, int done, int failed, long startedAt) {
             this.jobId = jobId;
@@ -62,7 +64,8 @@ public class JobProgress {
 
         /** Results per second since the job started. */
         public double rate() {
-            return JobProgress.rate(done, startedAt, System.currentTimeMillis());
+            long end = endedAt;
+            return JobProgress.rate(done, startedAt, end > 0 ? end : System.currentTimeMillis());
         }
 
         /** Seconds until every task is done at the current rate, or -1 when unknown. */
@@ -108,7 +111,10 @@ public class JobProgress {
 
     /** The job ended with this status: stop tracking it. */
     public void finished(String jobId, String status) {
-        tallies.remove(jobId);
+        Tally t = tallies.remove(jobId);
+        if (t != null) {
+            t.endedAt = System.currentTimeMillis();
+        }
         metrics.jobFinished(jobId, status);
     }
 

@@ -50,6 +50,21 @@ class FarmMetricsTest {
     }
 
     @Test
+    void aFinishedJobsGaugesAreFrozenUntilTheyGo() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        FarmMetrics metrics = metrics(registry, Duration.ofMinutes(5));
+        metrics.onCamelContextStarted(null, false);
+        JobProgress progress = new JobProgress(1000, metrics);
+        progress.track("job-3", 4, 4, 0, System.currentTimeMillis() - 2000);
+        progress.finished("job-3", "completed");
+        double rate = registry.get("taskfarm.job.rate").tag("job", "job-3").gauge().value();
+
+        assertThat(rate).isBetween(1.0, 2.0);
+        assertThat(registry.get("taskfarm.job.rate").tag("job", "job-3").gauge().value()).isEqualTo(rate);
+        assertThat(registry.get("taskfarm.job.tasks").tag("job", "job-3").tag("state", "done").gauge().value()).isEqualTo(4);
+    }
+
+    @Test
     void taskDurationsFeedAHistogram() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FarmMetrics metrics = metrics(registry, Duration.ofMinutes(5));
