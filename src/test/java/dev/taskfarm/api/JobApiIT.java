@@ -15,6 +15,7 @@ import com.rabbitmq.client.Connection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 import dev.taskfarm.support.FlakyCompute;
 import dev.taskfarm.support.Http;
@@ -182,6 +183,25 @@ class JobApiIT {
         assertThat(metric("taskfarm_tasks_skipped_total")).isGreaterThanOrEqualTo(20);
         // a job ends once
         assertThat(http.delete("/jobs/api-cancel").statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void workersStillHearCancelsAfterTheirBrokerConnectionWasLost() throws Exception {
+        // closing the connection deletes every worker's exclusive control queue, as a broker restart does;
+        // the admin must declare it again on the new connection or the cancel is never heard
+        farm.context().getRegistry().lookupByNameAndType("connectionFactory", CachingConnectionFactory.class).resetConnection();
+        // the farm works again (its consumers have reconnected) once a small job completes
+        assertThat(http.postJson("/jobs?id=api-after-reset", "[{\"seed\":\"x\"}]").statusCode()).isEqualTo(202);
+        assertThat(awaitEnd("api-after-reset").path("status").asText()).isEqualTo("completed");
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "cancel-after-reset"));
+        assertThat(http.postJson("/jobs?id=api-cancel-reset", job.toString()).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.json("/jobs/api-cancel-reset").path("done").asInt() >= 2);
+
+        assertThat(http.delete("/jobs/api-cancel-reset").statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(4)).until(() -> queueDepth(farm.requestsQueue()) == 0);
+        assertThat(FlakyCompute.runs("cancel-after-reset")).as("tasks computed").isLessThan(15);
     }
 
     @Test
