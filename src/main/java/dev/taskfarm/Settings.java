@@ -30,9 +30,17 @@ public final class Settings {
     }
 
     public int getInt(String key, int defaultValue) {
+        long v = getLong(key, defaultValue);
+        if (v != (int) v) {
+            throw new IllegalStateException("Setting " + key + " is too large: " + v);
+        }
+        return (int) v;
+    }
+
+    public long getLong(String key, long defaultValue) {
         String v = get(key, null);
         try {
-            return v == null ? defaultValue : Integer.parseInt(v);
+            return v == null ? defaultValue : Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalStateException("Setting " + key + " must be a whole number, got \"" + v + "\"");
         }

@@ -4,6 +4,8 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
+import dev.taskfarm.cli.TaskfarmCli;
+
 /**
  * Entry point: runs taskfarm with Camel Main. The routes are YAML files read from the file system
  * ({@code routes/} by default), chosen by role: {@code routes/coordinator/} and/or
@@ -14,17 +16,31 @@ public final class TaskfarmApp {
     private TaskfarmApp() {
     }
 
+    /**
+     * {@code taskfarm submit|status|results|cancel|jobs ...} runs the command line client (see
+     * {@link TaskfarmCli}); no arguments, or options only, run the farm.
+     */
     public static void main(String[] args) throws Exception {
+        if (TaskfarmCli.isCommand(args)) {
+            System.exit(TaskfarmCli.run(args));
+        }
         System.exit(newMain().run(args));
     }
 
     /** A Camel Main configured for taskfarm; not started. */
     public static Main newMain() {
         Main main = new Main();
-        // an optional application.properties in the working directory overrides the jar's defaults:
-        // Camel takes a property from the first location that has it, so the file comes first
-        main.setPropertyPlaceholderLocations(
-                "file:application.properties;optional=true,classpath:application.properties;optional=true");
+        // Camel takes a property from the first location that has it, so the most specific comes first:
+        // with a profile (camel.main.profile or CAMEL_MAIN_PROFILE, e.g. dev) its
+        // application-<profile>.properties (working directory, then jar), then an optional
+        // application.properties in the working directory, then the jar's defaults
+        String locations = "file:application.properties;optional=true,classpath:application.properties;optional=true";
+        String profile = System.getProperty("camel.main.profile", System.getenv("CAMEL_MAIN_PROFILE"));
+        if (profile != null && profile.matches("[A-Za-z0-9_-]+")) {
+            locations = "file:application-" + profile + ".properties;optional=true,classpath:application-" + profile
+                    + ".properties;optional=true," + locations;
+        }
+        main.setPropertyPlaceholderLocations(locations);
         main.configure().addConfiguration(TaskfarmBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override

@@ -3,20 +3,30 @@ package dev.taskfarm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.ConnectionFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.CamelConfiguration;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
+import dev.taskfarm.api.BodySpool;
+import dev.taskfarm.api.HttpErrors;
+import dev.taskfarm.api.JobApi;
+import dev.taskfarm.api.WebPage;
+import dev.taskfarm.broker.BrokerHealthCheck;
 import dev.taskfarm.broker.BrokerSettings;
 import dev.taskfarm.broker.EmbeddedBroker;
+import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.JobWatchdog;
@@ -27,7 +37,10 @@ import dev.taskfarm.collect.ResultWriter;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.intake.JobIntake;
 import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.work.CancelledJobs;
 import dev.taskfarm.work.ComputeRunner;
+import dev.taskfarm.wire.ControlMessages;
 import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.wire.RequestMessages;
 
@@ -50,6 +63,12 @@ public class TaskfarmBeans implements CamelConfiguration {
         CachingConnectionFactory connectionFactory = connectionFactory(context, s);
         registry.bind("connectionFactory", connectionFactory);
         registry.bind("requeueOnFailure", requeueOnFailure());
+        // declares what a route auto-declares (the worker's exclusive control queue) again on every
+        // new connection, so a broker restart does not leave that consumer without its queue
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        admin.setRedeclareManualDeclarations(true);
+        admin.afterPropertiesSet();
+        registry.bind("amqpAdmin", admin);
         QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
                 s.get("taskfarm.queue.replies", "taskfarm.replies"),
                 s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
@@ -59,16 +78,25 @@ public class TaskfarmBeans implements CamelConfiguration {
         ComputeRegistry computes = new ComputeRegistry(context, s.get("taskfarm.computes.external", ""));
         registry.bind("computeRegistry", computes);
         registry.bind("replyMessages", new ReplyMessages(topology.replies()));
+        FarmMetrics metrics = new FarmMetrics(context,
+                s.getDuration("taskfarm.metrics.finished-job-retention", java.time.Duration.ofMinutes(5)));
+        context.addStartupListener(metrics);
+        registry.bind("farmMetrics", metrics);
+        CancelledJobs cancelled = new CancelledJobs(s.getDuration("taskfarm.cancel.remember", java.time.Duration.ofHours(24)),
+                s.getInt("taskfarm.cancel.capacity", 10000));
+        registry.bind("cancelledJobs", cancelled);
+        registry.bind("controlMessages", new ControlMessages(cancelled));
+        HealthCheckHelper.getHealthCheckRegistry(context).register(new BrokerHealthCheck(connectionFactory));
 
         if (role.works()) {
             ComputeRunner runner = new ComputeRunner(computes,
-                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis());
+                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(), metrics);
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
         }
         if (role.coordinates()) {
             JobLedger ledger = ledger(context, s);
-            JobProgress progress = new JobProgress(s.getInt("taskfarm.progress.interval-ms", 2000));
+            JobProgress progress = new JobProgress(s.getInt("taskfarm.progress.interval-ms", 2000), metrics);
             registry.bind("jobLedger", ledger);
             registry.bind("jobProgress", progress);
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
@@ -88,6 +116,8 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobWatchdog", new JobWatchdog(ledger, s.getInt("taskfarm.watchdog.grace-ms", 5000)));
             registry.bind("publishPool", context.getExecutorServiceManager().newThreadPool(this, "taskfarm-publish",
                     s.getInt("taskfarm.publish.threads", 16), s.getInt("taskfarm.publish.threads", 16)));
+            bindApi(context, s, ledger, progress, cancelled);
+            registry.bind("queueMonitor", new QueueMonitor(connectionFactory, topology, metrics));
             for (var job : ledger.inStatus(dev.taskfarm.ledger.JobRow.RUNNING)) {
                 progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
             }
@@ -106,6 +136,21 @@ public class TaskfarmBeans implements CamelConfiguration {
                 .maxAttempts(1)
                 .recoverer(new org.springframework.amqp.rabbit.retry.ImmediateRequeueMessageRecoverer())
                 .build();
+    }
+
+    /** The job API's beans; HTTP requests may run long (a big upload), so Vert.x is told not to warn about them. */
+    private static void bindApi(CamelContext context, Settings s, JobLedger ledger, JobProgress progress,
+            CancelledJobs cancelled) throws Exception {
+        Path spoolDir = Path.of(s.get("taskfarm.api.spool-dir", Path.of(s.get("taskfarm.data", "data"), "spool").toString()));
+        BodySpool spool = new BodySpool(spoolDir, s.getLong("taskfarm.api.max-body-bytes", 256L * 1024 * 1024),
+                s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)));
+        spool.cleanUp();
+        context.getRegistry().bind("jobApi", new JobApi(ledger, progress, spool, cancelled,
+                s.getInt("taskfarm.api.max-listed", 1000)));
+        context.getRegistry().bind("webPage", new WebPage());
+        VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
+        context.getRegistry().bind("vertxOptions", vertx);
+        context.addStartupListener(new HttpErrors());
     }
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
@@ -169,6 +214,7 @@ public class TaskfarmBeans implements CamelConfiguration {
         while (true) {
             try (var connection = cf.getRabbitConnectionFactory().newConnection("taskfarm-declare")) {
                 topology.declare(connection);
+                QueueTopology.declareControl(connection, s.get("taskfarm.exchange.control", "taskfarm.control"));
                 return;
             } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
                 if (System.currentTimeMillis() > deadline) {

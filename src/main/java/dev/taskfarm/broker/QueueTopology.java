@@ -54,6 +54,16 @@ public record QueueTopology(String requests, String replies, String deadLetters,
                 requests, deliveryLimit, replies, deadLetters);
     }
 
+    /**
+     * Declares the control exchange (durable fanout) that carries broadcasts such as cancel to every
+     * worker; each worker binds its own exclusive, server-named queue to it.
+     */
+    public static void declareControl(Connection connection, String exchange) throws java.io.IOException, java.util.concurrent.TimeoutException {
+        try (Channel ch = connection.createChannel()) {
+            ch.exchangeDeclare(exchange, "fanout", true);
+        }
+    }
+
     private static Map<String, Object> quorum() {
         return Map.of("x-queue-type", "quorum");
     }

@@ -2,13 +2,20 @@ package dev.taskfarm.collect;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.wire.Wire;
+
 /**
- * Live progress of the jobs this coordinator collects: counts since start, rate and ETA, logged
- * at most once per interval per job so a fast job does not flood the log.
+ * Live progress of the jobs this coordinator collects: counts since start, rate and ETA. The same
+ * numbers feed the log (at most one line per job per interval, so a fast job does not flood it),
+ * the metrics (per-job gauges read the tally) and the API ({@link #rate}/{@link #etaSeconds}
+ * compute the API's numbers from the ledger's counts the same way).
  */
 public class JobProgress {
 
@@ -19,9 +26,12 @@ public class JobProgress {
         final String jobId;
         final int total;
         final long startedAt;
+        final AtomicInteger published = new AtomicInteger();
         volatile int done;
         volatile int failed;
         volatile long lastLogAt;
+        /** When the job ended (its numbers are frozen from then on), or 0. */
+        volatile long endedAt;
 
         Tally(String jobId, int total, int done, int failed, long startedAt) {
             this.jobId = jobId;
@@ -30,6 +40,10 @@ public class JobProgress {
             this.failed = failed;
             this.startedAt = startedAt;
             this.lastLogAt = System.currentTimeMillis();
+        }
+
+        public String jobId() {
+            return jobId;
         }
 
         public int done() {
@@ -44,40 +58,77 @@ public class JobProgress {
             return total;
         }
 
+        public int published() {
+            return published.get();
+        }
+
         /** Results per second since the job started. */
         public double rate() {
-            long elapsed = Math.max(1, System.currentTimeMillis() - startedAt);
-            return done * 1000.0 / elapsed;
+            long end = endedAt;
+            return JobProgress.rate(done, startedAt, end > 0 ? end : System.currentTimeMillis());
         }
 
         /** Seconds until every task is done at the current rate, or -1 when unknown. */
         public long etaSeconds() {
-            double rate = rate();
-            return rate <= 0 ? -1 : Math.round((total - done) / rate);
+            return JobProgress.etaSeconds(total, done, rate());
         }
     }
 
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     private final long logIntervalMs;
+    private final FarmMetrics metrics;
 
-    public JobProgress(long logIntervalMs) {
+    public JobProgress(long logIntervalMs, FarmMetrics metrics) {
         this.logIntervalMs = logIntervalMs;
+        this.metrics = metrics;
+        metrics.gauge("taskfarm.jobs.running", "Jobs this coordinator is collecting", tallies::size);
+    }
+
+    /** Results per second over the time since the job started. */
+    public static double rate(int done, long startedAt, long now) {
+        long elapsed = Math.max(1, now - startedAt);
+        return done * 1000.0 / elapsed;
+    }
+
+    /** Seconds until all tasks are done at this rate; 0 when they are, -1 when unknown. */
+    public static long etaSeconds(int total, int done, double rate) {
+        if (done >= total) {
+            return 0;
+        }
+        return rate <= 0 ? -1 : Math.round((total - done) / rate);
     }
 
     /** Starts tracking a job (also after a restart, with the counts the ledger holds). */
     public void track(String jobId, int total, int done, int failed, long startedAt) {
-        tallies.put(jobId, new Tally(jobId, total, done, failed, startedAt));
+        Tally t = new Tally(jobId, total, done, failed, startedAt);
+        tallies.put(jobId, t);
+        metrics.jobStarted(t);
     }
 
     public Tally get(String jobId) {
         return tallies.get(jobId);
     }
 
-    public void forget(String jobId) {
-        tallies.remove(jobId);
+    /** The job ended with this status: stop tracking it. */
+    public void finished(String jobId, String status) {
+        Tally t = tallies.remove(jobId);
+        if (t != null) {
+            t.endedAt = System.currentTimeMillis();
+        }
+        metrics.jobFinished(jobId, status);
+    }
+
+    /** One task of the exchange's job was published (called by the publish route). */
+    public void published(Exchange exchange) {
+        Tally t = tallies.get(exchange.getMessage().getHeader(Wire.JOB_ID, String.class));
+        if (t != null) {
+            t.published.incrementAndGet();
+        }
+        metrics.taskPublished();
     }
 
     void onResult(String jobId, boolean ok) {
+        metrics.taskResult(ok);
         Tally t = tallies.get(jobId);
         if (t == null) {
             return;

@@ -1,16 +1,11 @@
 package dev.taskfarm.collect;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.slf4j.Logger;
@@ -29,14 +24,14 @@ import dev.taskfarm.wire.Wire;
 public class ResultWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
-    private static final JsonFactory JSON = new JsonFactory();
-
     private final JobLedger ledger;
+    private final ResultDocument document;
     private final JobProgress progress;
     private final Path outbox;
 
     public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox) {
         this.ledger = ledger;
+        this.document = new ResultDocument(ledger);
         this.progress = progress;
         this.outbox = outbox;
     }
@@ -59,9 +54,8 @@ public class ResultWriter {
         Path target = outbox.resolve(jobId + ".result.json");
         Path tmp = outbox.resolve("." + jobId + ".result.json.tmp");
         int missing;
-        try (OutputStream out = Files.newOutputStream(tmp);
-             JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            missing = writeResult(g, job, status, finishedAt);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            missing = document.write(out, job, status, finishedAt, ResultDocument.Format.JSON, null);
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -69,7 +63,7 @@ public class ResultWriter {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         ledger.finish(jobId, status, target.toString(), finishedAt);
-        progress.forget(jobId);
+        progress.finished(jobId, status);
         exchange.getMessage().setHeader("TaskfarmJobStatus", status);
         exchange.getMessage().setHeader("TaskfarmResultFile", target.toString());
         LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms -> {}", jobId, status, job.done() - job.failed(),
@@ -85,50 +79,5 @@ public class ResultWriter {
             return "completed";
         }
         return job.failed() == job.total() ? "failed" : "partial";
-    }
-
-    private int writeResult(JsonGenerator g, JobRow job, String status, long finishedAt) throws Exception {
-        g.writeStartObject();
-        g.writeStringField("jobId", job.jobId());
-        g.writeStringField("status", status);
-        g.writeStringField("compute", job.compute());
-        g.writeNumberField("total", job.total());
-        g.writeNumberField("succeeded", job.done() - job.failed());
-        g.writeNumberField("failed", job.failed());
-        g.writeNumberField("missing", job.total() - job.done());
-        g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
-        g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
-        g.writeArrayFieldStart("results");
-        int[] next = {0};
-        int[] missing = {0};
-        ledger.forEachResult(job.jobId(), (index, st, result, error) -> {
-            missing[0] += writeMissing(g, next[0], index);
-            g.writeStartObject();
-            g.writeNumberField("index", index);
-            g.writeStringField("status", st);
-            if (result != null) {
-                g.writeFieldName("result");
-                g.writeRawValue(result);
-            }
-            if (error != null) {
-                g.writeStringField("error", error);
-            }
-            g.writeEndObject();
-            next[0] = index + 1;
-        });
-        missing[0] += writeMissing(g, next[0], job.total());
-        g.writeEndArray();
-        g.writeEndObject();
-        return missing[0];
-    }
-
-    private static int writeMissing(JsonGenerator g, int from, int to) throws IOException {
-        for (int i = from; i < to; i++) {
-            g.writeStartObject();
-            g.writeNumberField("index", i);
-            g.writeStringField("status", "missing");
-            g.writeEndObject();
-        }
-        return Math.max(0, to - from);
     }
 }

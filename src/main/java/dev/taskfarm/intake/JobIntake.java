@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.job.BadJobException;
+import dev.taskfarm.job.JobExistsException;
 import dev.taskfarm.job.JobFile;
 import dev.taskfarm.job.JobIds;
 import dev.taskfarm.job.JobSpec;
@@ -67,7 +68,7 @@ public class JobIntake {
         if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis())) {
             JobRow existing = ledger.find(jobId);
             if (existing == null || !existing.isRunning() || existing.published()) {
-                throw new BadJobException("job \"" + jobId + "\" was already submitted (status "
+                throw new JobExistsException("job \"" + jobId + "\" was already submitted (status "
                         + (existing == null ? "unknown" : existing.status())
                         + "); a job id runs once: rename the file or choose another id");
             }

@@ -78,9 +78,25 @@ public class JobLedger {
         return query("SELECT " + JOB_COLUMNS + " FROM tf_jobs WHERE status = ? ORDER BY created_at", status);
     }
 
-    /** The most recent jobs, newest first. */
-    public List<JobRow> recent(int limit) throws SQLException {
-        return query("SELECT " + JOB_COLUMNS + " FROM tf_jobs ORDER BY created_at DESC LIMIT " + Math.max(1, limit), null);
+    /** The most recent jobs, newest first, optionally only those in one status. */
+    public List<JobRow> recent(int limit, String status) throws SQLException {
+        String where = status == null ? "" : " WHERE status = ?";
+        List<JobRow> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM tf_jobs" + where
+                     + " ORDER BY created_at DESC, job_id LIMIT ?")) {
+            int i = 1;
+            if (status != null) {
+                ps.setString(i++, status);
+            }
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs));
+                }
+            }
+        }
+        return rows;
     }
 
     public boolean hasResult(String jobId, int index) throws SQLException {

@@ -15,6 +15,7 @@ import org.apache.camel.Message;
 
 import dev.taskfarm.compute.Compute;
 import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.Wire;
 
 /**
@@ -34,9 +35,12 @@ public class ComputeRunner implements AutoCloseable {
         return t;
     });
 
-    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs) {
+    private final FarmMetrics metrics;
+
+    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, FarmMetrics metrics) {
         this.computes = computes;
         this.taskTimeoutMs = taskTimeoutMs;
+        this.metrics = metrics;
     }
 
     /** Replaces the task body with the result JSON. */
@@ -56,9 +60,11 @@ public class ComputeRunner implements AutoCloseable {
         if (task == null || !task.isObject()) {
             throw new TaskRejectedException("the task body must be a JSON object");
         }
+        long started = System.nanoTime();
         Future<JsonNode> future = pool.submit(() -> compute.compute(task));
         try {
             JsonNode result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
+            metrics.taskDuration(System.nanoTime() - started);
             m.setBody(MAPPER.writeValueAsBytes(result));
         } catch (TimeoutException e) {
             future.cancel(true);

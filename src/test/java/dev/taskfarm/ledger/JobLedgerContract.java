@@ -88,6 +88,6 @@ abstract class JobLedgerContract {
         ledger.register("new", "sha256", 1, 2000, 5000);
         ledger.claimCompletion("old", "size");
         assertThat(ledger.inStatus(JobRow.RUNNING)).extracting(JobRow::jobId).containsExactly("new");
-        assertThat(ledger.recent(1)).extracting(JobRow::jobId).containsExactly("new");
+        assertThat(ledger.recent(1, null)).extracting(JobRow::jobId).containsExactly("new");
     }
 }

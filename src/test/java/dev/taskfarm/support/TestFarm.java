@@ -1,6 +1,7 @@
 package dev.taskfarm.support;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.main.Main;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
@@ -74,6 +76,7 @@ public final class TestFarm implements AutoCloseable {
             props.putIfAbsent("taskfarm.queue.requests", q + ".requests");
             props.putIfAbsent("taskfarm.queue.replies", q + ".replies");
             props.putIfAbsent("taskfarm.queue.dead-letters", q + ".requests.dlq");
+            props.putIfAbsent("taskfarm.exchange.control", q + ".control");
             props.putIfAbsent("taskfarm.inbox", dir.resolve("inbox").toString());
             props.putIfAbsent("taskfarm.outbox", dir.resolve("outbox").toString());
             props.putIfAbsent("taskfarm.data", dir.resolve("data").toString());
@@ -111,6 +114,23 @@ public final class TestFarm implements AutoCloseable {
         return Path.of(props.get("taskfarm.outbox"));
     }
 
+    /**
+     * The port the farm's HTTP server actually listens on (tests start it on port 0): the job API,
+     * the jobs page, health and metrics all answer there.
+     */
+    public int httpPort() {
+        VertxPlatformHttpServer server = context().hasService(VertxPlatformHttpServer.class);
+        if (server == null) {
+            throw new IllegalStateException("this farm runs no HTTP server");
+        }
+        return server.getPort();
+    }
+
+    /** http://127.0.0.1:port */
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + httpPort());
+    }
+
     public String requestsQueue() {
         return props.get("taskfarm.queue.requests");
     }
@@ -125,7 +145,7 @@ public final class TestFarm implements AutoCloseable {
         for (String key : new String[] {"taskfarm.queue.requests", "taskfarm.queue.replies", "taskfarm.queue.dead-letters",
             "taskfarm.inbox", "taskfarm.outbox", "taskfarm.broker", "taskfarm.rabbitmq.host", "taskfarm.rabbitmq.port",
             "taskfarm.rabbitmq.url", "taskfarm.rabbitmq.username", "taskfarm.rabbitmq.password", "taskfarm.ledger.url",
-            "taskfarm.ledger.username", "taskfarm.ledger.password"}) {
+            "taskfarm.ledger.username", "taskfarm.ledger.password", "taskfarm.exchange.control"}) {
             if (props.containsKey(key)) {
                 b.props.put(key, props.get(key));
             }
@@ -163,6 +183,7 @@ public final class TestFarm implements AutoCloseable {
                 for (String q : new String[] {requestsQueue(), repliesQueue(), props.get("taskfarm.queue.dead-letters")}) {
                     ch.queueDelete(q);
                 }
+                ch.exchangeDelete(props.get("taskfarm.exchange.control"));
             }
         }
         main.stop();

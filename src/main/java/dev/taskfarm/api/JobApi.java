@@ -1,0 +1,355 @@
+package dev.taskfarm.api;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskfarm.collect.JobProgress;
+import dev.taskfarm.collect.ResultDocument;
+import dev.taskfarm.job.BadJobException;
+import dev.taskfarm.job.JobExistsException;
+import dev.taskfarm.job.JobIds;
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.Wire;
+import dev.taskfarm.work.CancelledJobs;
+
+/**
+ * What the REST routes (routes/coordinator/intake-rest.camel.yaml) cannot say simply: reading and
+ * checking request parameters, spooling a job body, the JSON views of jobs, streaming results and
+ * turning exceptions into JSON errors. Every response is built here with an explicit set of
+ * headers, so nothing a client sent (headers, query parameters) is echoed back.
+ */
+public class JobApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobApi.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    static final String JSON = "application/json";
+    static final String NDJSON = "application/x-ndjson";
+    /** Media types a job body may have (charset and other parameters are ignored). */
+    static final Set<String> JOB_TYPES = Set.of(JSON, NDJSON, "application/ndjson", "application/jsonl",
+            "application/x-jsonlines");
+    private static final Set<String> RESULT_FILTERS = Set.of("ok", "error", "missing");
+    /** Exchange property: the spooled body of POST /jobs, deleted when the request is done. */
+    private static final String SPOOLED = "TaskfarmSpooledBody";
+    /** How long DELETE waits for the cancelled job's result to be written. */
+    private static final long CANCEL_WAIT_MS = 10_000;
+
+    private final JobLedger ledger;
+    private final JobProgress progress;
+    private final BodySpool spool;
+    private final ResultDocument document;
+    private final CancelledJobs cancelled;
+    private final int maxListed;
+
+    public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed) {
+        this.ledger = ledger;
+        this.progress = progress;
+        this.spool = spool;
+        this.document = new ResultDocument(ledger);
+        this.cancelled = cancelled;
+        this.maxListed = maxListed;
+    }
+
+    // ---- POST /jobs ------------------------------------------------------------------------
+
+    /**
+     * Checks the content type and the optional {@code ?id=}, then spools the body to a temp file,
+     * which becomes the message body for the job intake, as a file from the inbox would.
+     */
+    public void receive(Exchange exchange) throws ApiException, IOException {
+        Message m = exchange.getMessage();
+        String type = mediaType(m.getHeader(Exchange.CONTENT_TYPE, String.class));
+        if (type == null || !JOB_TYPES.contains(type)) {
+            throw new ApiException(415, "a job body must be sent as application/json (a JSON array of tasks or a"
+                    + " {\"tasks\": [...]} object) or application/x-ndjson (one task per line), got "
+                    + (type == null ? "no Content-Type" : "\"" + type + "\""));
+        }
+        String id = param(m, "id");
+        if (id != null && !JobIds.isValid(id)) {
+            throw ApiException.badRequest(invalidId(id));
+        }
+        Path file = spool.spool(m.getBody(), m.getHeader("Content-Length", Long.class));
+        exchange.setProperty(SPOOLED, file);
+        m.setBody(file.toFile());
+        m.setHeader(Wire.JOB_ID, id != null ? id : JobIds.generate());
+    }
+
+    /** 202 with the new job's view and its location. */
+    public void accepted(Exchange exchange) throws SQLException {
+        String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
+        JobRow job = ledger.find(jobId);
+        respond(exchange, 202, view(job).toString(), JSON);
+        exchange.getMessage().setHeader("Location", "/jobs/" + jobId);
+    }
+
+    /** Deletes the spooled body, whatever happened to the request. */
+    public void discard(Exchange exchange) throws IOException {
+        Path file = exchange.getProperty(SPOOLED, Path.class);
+        if (file != null) {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    // ---- GET /jobs, GET /jobs/{id} -----------------------------------------------------------
+
+    public void list(Exchange exchange) throws ApiException, SQLException {
+        Message m = exchange.getMessage();
+        int limit = intParam(m, "limit", 50, 1, maxListed);
+        String status = param(m, "status");
+        ObjectNode out = MAPPER.createObjectNode();
+        ArrayNode jobs = out.putArray("jobs");
+        for (JobRow job : ledger.recent(limit, status)) {
+            jobs.add(view(job));
+        }
+        respond(exchange, 200, out.toString(), JSON);
+    }
+
+    public void status(Exchange exchange) throws ApiException, SQLException {
+        respond(exchange, 200, view(existing(exchange)).toString(), JSON);
+    }
+
+    // ---- GET /jobs/{id}/results --------------------------------------------------------------
+
+    /**
+     * The job's results, streamed: the result file itself for a finished job asked as plain JSON,
+     * else a document written from the ledger to a temp file first (so a slow client never holds a
+     * ledger connection) and deleted when sent. A running job shows the results recorded so far.
+     */
+    public void results(Exchange exchange) throws Exception {
+        JobRow job = existing(exchange);
+        Message m = exchange.getMessage();
+        ResultDocument.Format format = resultFormat(m);
+        String only = param(m, "status");
+        if (only != null && !RESULT_FILTERS.contains(only)) {
+            throw ApiException.badRequest("status must be ok, error or missing, got \"" + only + "\"");
+        }
+        String type = format == ResultDocument.Format.NDJSON ? NDJSON : JSON;
+        if (job.isFinal() && format == ResultDocument.Format.JSON && only == null && job.resultPath() != null
+                && Files.isReadable(Path.of(job.resultPath()))) {
+            respond(exchange, 200, Files.newInputStream(Path.of(job.resultPath())), type);
+            return;
+        }
+        Files.createDirectories(spool.dir());
+        Path tmp = Files.createTempFile(spool.dir(), "results-", ".json");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            String status = job.isFinal() ? job.status() : "running";
+            document.write(out, job, status, job.isFinal() ? job.finishedAt() : 0, format, only);
+        } catch (Exception e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        respond(exchange, 200, Files.newInputStream(tmp, StandardOpenOption.DELETE_ON_CLOSE), type);
+    }
+
+    private static ResultDocument.Format resultFormat(Message m) throws ApiException {
+        String format = param(m, "format");
+        if (format != null) {
+            return switch (format.toLowerCase(Locale.ROOT)) {
+                case "json" -> ResultDocument.Format.JSON;
+                case "ndjson", "jsonl" -> ResultDocument.Format.NDJSON;
+                default -> throw ApiException.badRequest("format must be json or ndjson, got \"" + format + "\"");
+            };
+        }
+        String accept = m.getHeader("Accept", String.class);
+        return accept != null && accept.contains("ndjson") ? ResultDocument.Format.NDJSON : ResultDocument.Format.JSON;
+    }
+
+    // ---- DELETE /jobs/{id} -------------------------------------------------------------------
+
+    /**
+     * Checks the job can be cancelled (404 unknown, 409 already ended) and marks it cancelled in
+     * this process, so publishing stops at once; the route then closes it through the aggregator
+     * and broadcasts the cancel to the workers.
+     */
+    public void cancel(Exchange exchange) throws ApiException, SQLException {
+        JobRow job = existing(exchange);
+        if (job.isFinal()) {
+            throw new ApiException(409, "job \"" + job.jobId() + "\" has already ended: " + job.status());
+        }
+        cancelled.add(job.jobId());
+        exchange.getMessage().setHeader(Wire.JOB_ID, job.jobId());
+        LOG.info("Job {} cancelled through the API at {}/{} done", job.jobId(), job.done(), job.total());
+    }
+
+    /**
+     * Answers a cancel with the job as it ended: the aggregator writes the result on its own
+     * thread, so this waits (briefly) for the final status; a job still completing after that is
+     * answered 202 with its current view.
+     */
+    public void cancelled(Exchange exchange) throws ApiException, SQLException, InterruptedException {
+        String id = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
+        long deadline = System.currentTimeMillis() + CANCEL_WAIT_MS;
+        JobRow job = ledger.find(id);
+        while (job != null && !job.isFinal() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            job = ledger.find(id);
+        }
+        if (job == null) {
+            throw ApiException.notFound("no job \"" + id + "\"");
+        }
+        respond(exchange, job.isFinal() ? 200 : 202, view(job).toString(), JSON);
+    }
+
+    // ---- errors ------------------------------------------------------------------------------
+
+    /** The exception being handled becomes {@code {"error": "...", "status": n}}. */
+    public void error(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        int status;
+        String message;
+        if (e instanceof ApiException api) {
+            status = api.status();
+            message = api.getMessage();
+        } else if (e instanceof JobExistsException) {
+            status = 409;
+            message = e.getMessage();
+        } else if (e instanceof BadJobException) {
+            status = 400;
+            message = e.getMessage();
+        } else if (isBrokerFailure(e)) {
+            status = 503;
+            message = "the broker or the ledger is not reachable (" + e.getMessage() + "); try again with the same id";
+            LOG.warn("{} failed: {}", exchange.getFromRouteId(), e.toString());
+        } else {
+            status = 500;
+            message = "internal error: " + (e == null ? "unknown" : e.getClass().getSimpleName())
+                    + "; see the coordinator log";
+            LOG.error("{} failed", exchange.getFromRouteId(), e);
+        }
+        respond(exchange, status, errorBody(status, message), JSON);
+        if (status == 413 || status == 408) {
+            // the rest of the body was not read: do not reuse this connection
+            exchange.getMessage().setHeader("Connection", "close");
+        }
+    }
+
+    /** {@code {"error": message, "status": status}} */
+    public static String errorBody(int status, String message) {
+        return MAPPER.createObjectNode().put("error", message).put("status", status).toString();
+    }
+
+    private static boolean isBrokerFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException || t instanceof org.springframework.amqp.AmqpException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- views and helpers -------------------------------------------------------------------
+
+    /** The job as the API shows it: counts, rate, ETA, times and links. */
+    public ObjectNode view(JobRow job) {
+        long now = System.currentTimeMillis();
+        boolean finished = job.isFinal();
+        long end = finished ? job.finishedAt() : now;
+        double rate = JobProgress.rate(job.done(), job.createdAt(), end);
+        long eta = finished ? 0 : JobProgress.etaSeconds(job.total(), job.done(), rate);
+        JobProgress.Tally tally = progress.get(job.jobId());
+        ObjectNode v = MAPPER.createObjectNode();
+        v.put("id", job.jobId());
+        v.put("status", finished ? job.status() : JobRow.RUNNING);
+        v.put("compute", job.compute());
+        v.put("total", job.total());
+        v.put("done", job.done());
+        v.put("succeeded", job.done() - job.failed());
+        v.put("failed", job.failed());
+        v.put(finished ? "missing" : "pending", job.total() - job.done());
+        v.put("published", job.published() ? job.total() : tally != null ? tally.published() : 0);
+        v.put("percent", job.total() == 0 ? 0 : Math.floor(job.done() * 1000.0 / job.total()) / 10);
+        v.put("rate", Math.round(rate * 100) / 100.0);
+        if (eta >= 0) {
+            v.put("etaSeconds", eta);
+        } else {
+            v.putNull("etaSeconds");
+        }
+        v.put("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
+        if (finished) {
+            v.put("finishedAt", Instant.ofEpochMilli(job.finishedAt()).toString());
+        } else {
+            v.putNull("finishedAt");
+        }
+        ObjectNode links = v.putObject("links");
+        links.put("self", "/jobs/" + job.jobId());
+        links.put("results", "/jobs/" + job.jobId() + "/results");
+        return v;
+    }
+
+    private JobRow existing(Exchange exchange) throws ApiException, SQLException {
+        String id = param(exchange.getMessage(), "id");
+        if (id == null || !JobIds.isValid(id)) {
+            throw ApiException.badRequest(invalidId(id));
+        }
+        JobRow job = ledger.find(id);
+        if (job == null) {
+            throw ApiException.notFound("no job \"" + id + "\"");
+        }
+        return job;
+    }
+
+    private static String invalidId(String id) {
+        String shown = id == null ? "" : id.length() > 120 ? id.substring(0, 120) + "..." : id;
+        return "invalid job id \"" + shown.replaceAll("\\p{Cntrl}", "?")
+                + "\": an id is 1 to 100 of A-Z a-z 0-9 . _ - and does not start with a dot";
+    }
+
+    /** A single-valued request parameter; the same one given twice is refused. */
+    static String param(Message m, String name) throws ApiException {
+        Object v = m.getHeader(name);
+        if (v instanceof Collection<?> c) {
+            throw ApiException.badRequest("parameter " + name + " was given " + c.size() + " times");
+        }
+        return v == null ? null : v.toString();
+    }
+
+    static int intParam(Message m, String name, int dflt, int min, int max) throws ApiException {
+        String v = param(m, name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest(name + " must be a whole number from " + min + " to " + max);
+    }
+
+    /** The media type of a Content-Type header, lower case, without parameters. */
+    static String mediaType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** Replaces every header with the response's own. */
+    static void respond(Exchange exchange, int status, Object body, String contentType) {
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, contentType);
+        m.setBody(body);
+    }
+}

@@ -1,0 +1,270 @@
+package dev.taskfarm.api;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+import dev.taskfarm.support.FlakyCompute;
+import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.TestBroker;
+import dev.taskfarm.support.TestFarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The job API end to end on the real RabbitMQ: submit, follow, results, cancel, OpenAPI, health, metrics. */
+class JobApiIT {
+
+    static TestFarm farm;
+    static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
+        farm = TestFarm.onTestBroker()
+                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.metrics.queue-depth-interval-ms", "200")
+                .start();
+        http = new Http(farm.baseUri());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        farm.close();
+    }
+
+    static JsonNode awaitEnd(String id) {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> http.json("/jobs/" + id), j -> !"running".equals(j.path("status").asText()));
+    }
+
+    @Test
+    void jsonObjectIsAcceptedWith202AndLocationAndItsResultsAreServed() throws Exception {
+        HttpResponse<String> r = http.postJson("/jobs?id=api-object", Jobs.shaJob("sha256", 50, 2).toString());
+
+        assertThat(r.statusCode()).isEqualTo(202);
+        assertThat(r.headers().firstValue("Location")).hasValue("/jobs/api-object");
+        JsonNode accepted = Http.parse(r.body());
+        assertThat(accepted.path("id").asText()).isEqualTo("api-object");
+        assertThat(accepted.path("total").asInt()).isEqualTo(50);
+        assertThat(accepted.path("published").asInt()).as("202 means every task is on the broker").isEqualTo(50);
+
+        JsonNode job = awaitEnd("api-object");
+        assertThat(job.path("status").asText()).isEqualTo("completed");
+        assertThat(job.path("done").asInt()).isEqualTo(50);
+        assertThat(job.path("succeeded").asInt()).isEqualTo(50);
+        assertThat(job.path("percent").asDouble()).isEqualTo(100.0);
+        assertThat(job.path("rate").asDouble()).isPositive();
+        assertThat(job.path("etaSeconds").asLong()).isZero();
+        assertThat(job.path("finishedAt").asText()).isNotEmpty();
+
+        HttpResponse<String> results = http.get("/jobs/api-object/results");
+        assertThat(results.statusCode()).isEqualTo(200);
+        assertThat(results.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        JsonNode doc = Http.parse(results.body());
+        assertThat(doc.path("status").asText()).isEqualTo("completed");
+        assertThat(doc.path("results")).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            assertThat(doc.at("/results/" + i + "/index").asInt()).isEqualTo(i);
+            assertThat(doc.at("/results/" + i + "/result").asText()).isEqualTo(Jobs.expectedSha(i, 2));
+        }
+        // the same document as the result file in the outbox
+        assertThat(Http.parse(Files.readString(farm.outbox().resolve("api-object.result.json")))).isEqualTo(doc);
+    }
+
+    @Test
+    void arrayGetsAGeneratedIdAndNdjsonResultsAreOneLinePerTask() throws Exception {
+        HttpResponse<String> r = http.post("/jobs", "application/json; charset=utf-8", "[{\"seed\":\"task-0\"},{\"seed\":\"task-1\"}]");
+        assertThat(r.statusCode()).isEqualTo(202);
+        String id = Http.parse(r.body()).path("id").asText();
+        assertThat(id).startsWith("job-");
+        assertThat(r.headers().firstValue("Location")).hasValue("/jobs/" + id);
+        awaitEnd(id);
+
+        HttpResponse<String> nd = http.get("/jobs/" + id + "/results?format=ndjson");
+        assertThat(nd.statusCode()).isEqualTo(200);
+        assertThat(nd.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
+        List<String> lines = nd.body().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(Http.parse(lines.get(1)).path("result").asText()).isEqualTo(Jobs.expectedSha(1, 1));
+        // Accept asks for NDJSON as well
+        HttpResponse<String> byAccept = http.send(http.request("/jobs/" + id + "/results")
+                .header("Accept", "application/x-ndjson").GET().build());
+        assertThat(byAccept.body()).isEqualTo(nd.body());
+    }
+
+    @Test
+    void largeNdjsonBodyIsStreamedInChunks() throws Exception {
+        StringBuilder nd = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            nd.append("{\"seed\":\"task-").append(i).append("\",\"rounds\":1}\n");
+        }
+        byte[] body = nd.toString().getBytes(StandardCharsets.UTF_8);
+        // ofInputStream has no length: the body goes chunked, as a streaming client sends it
+        HttpResponse<String> r = http.send(http.request("/jobs?id=api-ndjson").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(Http.parse(r.body()).path("total").asInt()).isEqualTo(3000);
+        JsonNode job = awaitEnd("api-ndjson");
+        assertThat(job.path("status").asText()).isEqualTo("completed");
+        assertThat(http.get("/jobs/api-ndjson/results?format=ndjson").body().lines().count()).isEqualTo(3000);
+        assertThat(farm.dir().resolve("data/spool")).isEmptyDirectory();
+    }
+
+    @Test
+    void failuresAreListedWithTheirErrorsAndTheJobIsPartial() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 10, 1);
+        ((ObjectNode) job.get("tasks").get(2)).put("fail", true);
+        ((ObjectNode) job.get("tasks").get(7)).put("fail", true);
+        assertThat(http.postJson("/jobs?id=api-partial", job.toString()).statusCode()).isEqualTo(202);
+
+        JsonNode end = awaitEnd("api-partial");
+        assertThat(end.path("status").asText()).isEqualTo("partial");
+        assertThat(end.path("failed").asInt()).isEqualTo(2);
+
+        List<String> failures = http.get("/jobs/api-partial/results?status=error&format=ndjson").body().lines().toList();
+        assertThat(failures).hasSize(2);
+        assertThat(Http.parse(failures.get(0)).path("index").asInt()).isEqualTo(2);
+        assertThat(Http.parse(failures.get(0)).path("error").asText()).contains("task-2 was told to fail");
+        assertThat(Http.parse(failures.get(1)).path("index").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void recentJobsAreListedNewestFirst() throws Exception {
+        assertThat(http.postJson("/jobs?id=api-list-1", "[{\"seed\":\"a\"}]").statusCode()).isEqualTo(202);
+        assertThat(http.postJson("/jobs?id=api-list-2", "[{\"seed\":\"b\"}]").statusCode()).isEqualTo(202);
+
+        JsonNode list = http.json("/jobs?limit=1000");
+        List<String> ids = list.path("jobs").findValuesAsText("id");
+        assertThat(ids).contains("api-list-1", "api-list-2");
+        assertThat(ids.indexOf("api-list-2")).isLessThan(ids.indexOf("api-list-1"));
+        assertThat(http.json("/jobs?limit=1").path("jobs")).hasSize(1);
+    }
+
+    @Test
+    void cancelEndsTheJobCancelledAndWorkersSkipItsPendingTasks() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "cancel-me"));
+        assertThat(http.postJson("/jobs?id=api-cancel", job.toString()).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.json("/jobs/api-cancel").path("done").asInt() >= 2);
+
+        HttpResponse<String> r = http.delete("/jobs/api-cancel");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode cancelled = Http.parse(r.body());
+        assertThat(cancelled.path("status").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.path("missing").asInt()).isPositive();
+        // 40 tasks of 300 ms on 2 consumers would keep the queue busy for 6 s; skipped, it drains at once
+        await().atMost(Duration.ofSeconds(4)).until(() -> queueDepth(farm.requestsQueue()) == 0);
+        assertThat(FlakyCompute.runs("cancel-me")).as("tasks computed").isLessThan(15);
+        JsonNode result = farm.awaitResult("api-cancel", Duration.ofSeconds(10));
+        assertThat(result.path("status").asText()).isEqualTo("cancelled");
+        assertThat(result.path("results")).hasSize(40);
+        assertThat(result.path("missing").asInt()).isEqualTo(40 - result.path("succeeded").asInt());
+        // results that arrive late are not counted into the cancelled job
+        int done = http.json("/jobs/api-cancel").path("done").asInt();
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2))
+                .until(() -> http.json("/jobs/api-cancel").path("done").asInt() == done);
+        assertThat(metric("taskfarm_tasks_skipped_total")).isGreaterThanOrEqualTo(20);
+        // a job ends once
+        assertThat(http.delete("/jobs/api-cancel").statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void workersStillHearCancelsAfterTheirBrokerConnectionWasLost() throws Exception {
+        // closing the connection deletes every worker's exclusive control queue, as a broker restart does;
+        // the admin must declare it again on the new connection or the cancel is never heard
+        farm.context().getRegistry().lookupByNameAndType("connectionFactory", CachingConnectionFactory.class).resetConnection();
+        // the farm works again (its consumers have reconnected) once a small job completes
+        assertThat(http.postJson("/jobs?id=api-after-reset", "[{\"seed\":\"x\"}]").statusCode()).isEqualTo(202);
+        assertThat(awaitEnd("api-after-reset").path("status").asText()).isEqualTo("completed");
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "cancel-after-reset"));
+        assertThat(http.postJson("/jobs?id=api-cancel-reset", job.toString()).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.json("/jobs/api-cancel-reset").path("done").asInt() >= 2);
+
+        assertThat(http.delete("/jobs/api-cancel-reset").statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(4)).until(() -> queueDepth(farm.requestsQueue()) == 0);
+        assertThat(FlakyCompute.runs("cancel-after-reset")).as("tasks computed").isLessThan(15);
+    }
+
+    @Test
+    void openApiDocumentDescribesEveryEndpoint() throws Exception {
+        HttpResponse<String> r = http.get("/openapi.json");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode api = Http.parse(r.body());
+
+        assertThat(api.path("openapi").asText()).startsWith("3.");
+        assertThat(api.at("/info/title").asText()).isEqualTo("taskfarm job API");
+        assertThat(api.at("/paths/~1jobs/post/operationId").asText()).isEqualTo("submit-job-api");
+        assertThat(api.at("/paths/~1jobs/post/requestBody/content").has("application/x-ndjson")).isTrue();
+        assertThat(api.at("/paths/~1jobs/post/responses").has("202")).isTrue();
+        assertThat(api.at("/paths/~1jobs/post/responses").has("413")).isTrue();
+        assertThat(api.at("/paths/~1jobs/get/operationId").asText()).isEqualTo("list-jobs-api");
+        assertThat(api.at("/paths/~1jobs~1{id}/get/operationId").asText()).isEqualTo("get-job-api");
+        assertThat(api.at("/paths/~1jobs~1{id}/delete/operationId").asText()).isEqualTo("cancel-job-api");
+        assertThat(api.at("/paths/~1jobs~1{id}~1results/get/operationId").asText()).isEqualTo("get-job-results-api");
+        assertThat(api.at("/paths/~1jobs~1{id}/get/responses").has("404")).isTrue();
+    }
+
+    @Test
+    void healthEndpointsServeKubernetesProbes() throws Exception {
+        HttpResponse<String> ready = http.get("/observe/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        JsonNode checks = Http.parse(ready.body()).path("checks");
+        assertThat(Http.parse(ready.body()).path("status").asText()).isEqualTo("UP");
+        assertThat(checks.findValuesAsText("name")).contains("taskfarm-broker", "route:submit-job", "route:worker",
+                "consumer:collect-replies");
+        HttpResponse<String> live = http.get("/observe/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        // the broker is a readiness concern only: restarting a pod does not bring a broker back
+        assertThat(Http.parse(live.body()).path("checks").findValuesAsText("name")).doesNotContain("taskfarm-broker");
+    }
+
+    @Test
+    void progressIsExposedAsPrometheusMetrics() throws Exception {
+        assertThat(http.postJson("/jobs?id=api-metrics", Jobs.shaJob("sha256", 30, 1).toString()).statusCode()).isEqualTo(202);
+        awaitEnd("api-metrics");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = http.get("/observe/metrics").body();
+            assertThat(metrics).contains("taskfarm_job_tasks{job=\"api-metrics\",state=\"done\"} 30.0");
+            assertThat(metrics).contains("taskfarm_job_tasks{job=\"api-metrics\",state=\"published\"} 30.0");
+            assertThat(metrics).contains("taskfarm_job_progress_ratio{job=\"api-metrics\"} 1.0");
+            assertThat(metrics).contains("taskfarm_job_rate_tasks_per_second{job=\"api-metrics\"}");
+            assertThat(metrics).contains("taskfarm_queue_depth_messages{queue=\"" + farm.requestsQueue() + "\"}");
+            assertThat(metrics).contains("taskfarm_task_duration_seconds_bucket{le=");
+            assertThat(metrics).contains("taskfarm_jobs_running ");
+            assertThat(metrics).contains("taskfarm_jobs_finished_total{status=\"completed\"}");
+        });
+        assertThat(metric("taskfarm_tasks_published_total")).isGreaterThanOrEqualTo(30);
+        assertThat(metric("taskfarm_tasks_completed_total")).isGreaterThanOrEqualTo(30);
+    }
+
+    static long queueDepth(String queue) throws Exception {
+        try (Connection c = farm.amqpConnection(); Channel ch = c.createChannel()) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        }
+    }
+
+    static double metric(String name) throws Exception {
+        return http.get("/observe/metrics").body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim())).orElse(-1.0);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.taskfarm.api;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.TestBroker;
+import dev.taskfarm.support.TestFarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The jobs page in a real headless Chromium (Debian's chromium and chromium-driver; .ci/run
+ * installs them): jobs submitted through the API appear, their bars reach 100 %, and a job's
+ * failures are listed. The page is saved as target/jobs-page.png.
+ */
+class JobsPageIT {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    static TestFarm farm;
+    static Http http;
+    static ChromeDriver browser;
+    static Path profile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
+        assertThat(CHROMIUM).as("Debian chromium (apt-get install chromium chromium-driver)").isExecutable();
+        assertThat(DRIVER).as("Debian chromium-driver").isExecutable();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2").start();
+        http = new Http(farm.baseUri());
+        profile = Files.createTempDirectory("taskfarm-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1280,760", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (browser != null) {
+                browser.quit();
+            }
+        } finally {
+            farm.close();
+            org.apache.camel.util.FileUtil.removeDir(profile.toFile());
+        }
+    }
+
+    @Test
+    void submittedJobsAppearReachHundredPercentAndShowTheirFailures() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 50));
+        ObjectNode partial = Jobs.shaJob("flaky", 12, 1);
+        ((ObjectNode) partial.get("tasks").get(4)).put("fail", true);
+        ((ObjectNode) partial.get("tasks").get(9)).put("fail", true);
+        assertThat(http.postJson("/jobs?id=render-tiles", job.toString()).statusCode()).isEqualTo(202);
+        assertThat(http.postJson("/jobs?id=score-candidates", partial.toString()).statusCode()).isEqualTo(202);
+
+        browser.get(farm.baseUri() + "/");
+        // the table is redrawn every second, so an element found a moment ago may be gone: look again
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(200));
+        wait.ignoring(StaleElementReferenceException.class);
+
+        assertThat(browser.getCurrentUrl()).endsWith("/ui/");
+        assertThat(browser.getTitle()).isEqualTo("taskfarm jobs");
+        String id = wait.until(d -> d.findElement(By.cssSelector("tr[data-job-id='render-tiles'] .id")).getText());
+        assertThat(id).isEqualTo("render-tiles");
+        // the page refreshes by itself until the job is done
+        wait.until(d -> Double.parseDouble(d.findElement(By.cssSelector("tr[data-job-id='render-tiles'] .bar"))
+                .getDomAttribute("data-percent")) == 100.0);
+        wait.until(d -> "completed".equals(d.findElement(By.cssSelector("tr[data-job-id='render-tiles']"))
+                .getDomAttribute("data-status")));
+        String label = wait.until(d -> d.findElement(By.cssSelector("tr[data-job-id='render-tiles'] .bar .label")).getText());
+        assertThat(label).isEqualTo("40/40 (100%)");
+
+        wait.until(d -> "partial".equals(d.findElement(By.cssSelector("tr[data-job-id='score-candidates']"))
+                .getDomAttribute("data-status")));
+        wait.until(d -> {
+            d.findElement(By.cssSelector("tr[data-job-id='score-candidates']")).click();
+            return true;
+        });
+        wait.until(d -> d.findElements(By.cssSelector("#failures tbody tr")).size() == 2);
+        assertThat(browser.findElement(By.id("detail-id")).getText()).isEqualTo("score-candidates");
+        assertThat(browser.findElement(By.id("detail-line")).getText()).contains("10 succeeded, 2 failed");
+        assertThat(browser.findElements(By.cssSelector("#failures tbody tr")).get(0).getText())
+                .contains("4").contains("task task-4 was told to fail");
+
+        File shot = browser.getScreenshotAs(OutputType.FILE);
+        Path target = Path.of("target", "jobs-page.png");
+        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Files.size(target)).isGreaterThan(10_000);
+    }
+}

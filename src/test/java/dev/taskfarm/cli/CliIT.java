@@ -1,0 +1,165 @@
+package dev.taskfarm.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.TestBroker;
+import dev.taskfarm.support.TestFarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The command line client against a running farm: in-process, and once as {@code java -jar}. */
+class CliIT {
+
+    static TestFarm farm;
+    static String url;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2").start();
+        url = farm.baseUri().toString();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        farm.close();
+    }
+
+    /** Exit code and output of one CLI run. */
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = TaskfarmCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--url=" + url);
+        int exit = cl.execute(all.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void submitWaitShowsProgressAndSummaryAndExitsZero() throws Exception {
+        Path file = dir.resolve("tasks.json");
+        Files.writeString(file, Jobs.shaJob("flaky", 30, 1).toString().replace("\"rounds\":1", "\"rounds\":1,\"sleepMs\":20"));
+
+        Run run = cli("submit", file.toString(), "--id", "cli-ok", "--wait", "--interval", "100");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Submitted job cli-ok: 30 tasks");
+        List<String> bars = run.out().lines().filter(l -> l.startsWith("[")).toList();
+        assertThat(bars).isNotEmpty();
+        assertThat(bars.get(bars.size() - 1)).contains("30/30").contains("100.0%").contains("/s").contains("ETA 0:00");
+        assertThat(run.out()).contains("Job cli-ok completed: 30/30 succeeded, 0 failed");
+    }
+
+    @Test
+    void aPartialJobExitsThreeAndShowsItsFailures() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 8, 1);
+        ((ObjectNode) job.get("tasks").get(5)).put("fail", true);
+        Path file = dir.resolve("partial.json");
+        Files.writeString(file, job.toString());
+
+        Run run = cli("submit", file.toString(), "--id", "cli-partial", "--wait", "--interval", "100");
+
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.out()).contains("Job cli-partial partial: 7/8 succeeded, 1 failed");
+        assertThat(run.out()).contains("task 5: task task-5 was told to fail");
+        assertThat(cli("status", "cli-partial").exit()).isEqualTo(3);
+    }
+
+    @Test
+    void statusResultsAndCancel() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300));
+        Files.writeString(dir.resolve("slow.json"), job.toString());
+
+        Run submitted = cli("submit", dir.resolve("slow.json").toString(), "--id", "cli-slow");
+        assertThat(submitted.exit()).isZero();
+        Run status = cli("status", "cli-slow");
+        assertThat(status.exit()).isZero();
+        assertThat(status.out()).contains("Job cli-slow running").contains("/40");
+        Run json = cli("status", "cli-slow", "--json");
+        assertThat(Http.parse(json.out()).path("total").asInt()).isEqualTo(40);
+
+        Run cancel = cli("cancel", "cli-slow");
+        assertThat(cancel.exit()).isZero();
+        assertThat(cancel.out()).contains("Job cli-slow cancelled");
+        assertThat(cli("status", "cli-slow").exit()).isEqualTo(6);
+
+        Run results = cli("results", "cli-slow", "--ndjson");
+        assertThat(results.exit()).isZero();
+        List<String> lines = results.out().lines().toList();
+        assertThat(lines).hasSize(40);
+        assertThat(lines).anyMatch(l -> l.contains("\"status\":\"missing\""));
+        Path out = dir.resolve("results.json");
+        assertThat(cli("results", "cli-slow", "-o", out.toString()).exit()).isZero();
+        assertThat(Http.parse(Files.readString(out)).path("status").asText()).isEqualTo("cancelled");
+        assertThat(cli("jobs").out()).contains("cli-slow").contains("cancelled");
+    }
+
+    @Test
+    void errorsExitOneWithTheServersReason() throws Exception {
+        Run unknown = cli("status", "no-such-job");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("HTTP 404").contains("no job \"no-such-job\"");
+
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "[{\"seed\": ");
+        Run refused = cli("submit", bad.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("HTTP 400").contains("not valid JSON");
+
+        Run missing = cli("submit", dir.resolve("nope.json").toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("cannot read");
+
+        StringWriter err = new StringWriter();
+        CommandLine cl = TaskfarmCli.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("status", "x", "--url=http://127.0.0.1:1")).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot connect to taskfarm at http://127.0.0.1:1");
+        assertThat(cli("submit").exit()).as("usage error").isEqualTo(2);
+    }
+
+    @Test
+    void theJarRunsTheCliWhenGivenACommand() throws Exception {
+        Path jar = Path.of("target/taskfarm.jar");
+        assertThat(jar).exists();
+        Path file = dir.resolve("jar.json");
+        Files.writeString(file, "[{\"seed\":\"task-0\"},{\"seed\":\"task-1\"}]");
+        Process p = new ProcessBuilder("java", "-jar", jar.toString(), "submit", file.toString(), "--id", "cli-jar",
+                "--wait", "--url", url).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("Job cli-jar completed: 2/2 succeeded");
+        JsonNode job = await().atMost(Duration.ofSeconds(5))
+                .until(() -> new Http(farm.baseUri()).json("/jobs/cli-jar"), j -> j.has("status"));
+        assertThat(job.path("status").asText()).isEqualTo("completed");
+    }
+}
