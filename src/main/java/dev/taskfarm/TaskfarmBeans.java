@@ -21,6 +21,7 @@ import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.JobWatchdog;
 import dev.taskfarm.collect.LedgerAggregationRepository;
+import dev.taskfarm.collect.ReplyBuffer;
 import dev.taskfarm.collect.ReplyGate;
 import dev.taskfarm.collect.ResultAggregation;
 import dev.taskfarm.collect.ResultWriter;
@@ -30,6 +31,7 @@ import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.work.ComputeRunner;
 import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.wire.RequestMessages;
+import dev.taskfarm.wire.TaskPublisher;
 
 /**
  * Creates the beans the YAML routes call, for the role this process plays: the broker connection
@@ -61,7 +63,10 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         if (role.works()) {
             ComputeRunner runner = new ComputeRunner(computes,
-                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis());
+                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(),
+                    new ComputeRunner.Retry(s.getInt("taskfarm.retry.max", 3), s.getInt("taskfarm.retry.delay-ms", 100),
+                            Double.parseDouble(s.get("taskfarm.retry.backoff", "2.0")),
+                            s.getInt("taskfarm.retry.max-delay-ms", 5000)));
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
         }
@@ -72,19 +77,39 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobProgress", progress);
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
-                    s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15))));
+                    s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
+                    s.getInt("taskfarm.publish.chunk-size", 1)));
             registry.bind("requestMessages", new RequestMessages(topology.replies()));
-            registry.bind("replyGate", new ReplyGate(ledger));
+            TaskPublisher publisher = new TaskPublisher(connectionFactory.getRabbitConnectionFactory(), topology.requests(),
+                    s.getInt("taskfarm.publish.confirm-window", 1000),
+                    s.getInt("taskfarm.publish.confirm-timeout-ms", 30000), progress);
+            registry.bind("taskPublisher", publisher);
+            context.addService(new Closer(publisher));
+            ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 100),
+                    s.getInt("taskfarm.collector.commit-interval-ms", 10));
+            context.addService(new Closer(buffer));
+            registry.bind("replyBuffer", buffer);
+            registry.bind("replyGate", new ReplyGate(buffer));
             registry.bind("resultAggregation", new ResultAggregation());
-            registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, progress));
-            registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox"))));
+            registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
+            registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox")),
+                    ndjsonFrom(s)));
             registry.bind("jobWatchdog", new JobWatchdog(ledger, s.getInt("taskfarm.watchdog.grace-ms", 5000)));
-            registry.bind("publishPool", context.getExecutorServiceManager().newThreadPool(this, "taskfarm-publish",
-                    s.getInt("taskfarm.publish.threads", 16), s.getInt("taskfarm.publish.threads", 16)));
             for (var job : ledger.inStatus(dev.taskfarm.ledger.JobRow.RUNNING)) {
                 progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
             }
         }
+    }
+
+    /** Jobs from this many tasks get an NDJSON result file (taskfarm.result.format / .ndjson-from). */
+    static long ndjsonFrom(Settings s) {
+        String format = s.get("taskfarm.result.format", "auto");
+        return switch (format) {
+            case "json" -> Long.MAX_VALUE;
+            case "ndjson" -> 0;
+            case "auto" -> s.getInt("taskfarm.result.ndjson-from", 100_000);
+            default -> throw new IllegalStateException("taskfarm.result.format must be auto, json or ndjson, got \"" + format + "\"");
+        };
     }
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
@@ -166,7 +191,9 @@ public class TaskfarmBeans implements CamelConfiguration {
         if (url == null) {
             Path data = Path.of(s.get("taskfarm.data", "data"));
             Files.createDirectories(data);
-            url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE";
+            // WRITE_DELAY=0: a commit is on disk when commit() returns. H2's default (500 ms) loses
+            // the last committed results when the process is killed, after their replies were acked.
+            url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         }
         hc.setJdbcUrl(url);
         hc.setUsername(s.get("taskfarm.ledger.username", url.startsWith("jdbc:h2:") ? "sa" : null));

@@ -25,20 +25,44 @@ import dev.taskfarm.wire.Wire;
  * results from the ledger in index order (so a million-task job needs no more memory than a small
  * one). The file is written under a temporary name and renamed, so a reader never sees half a
  * result. Tasks without a result (timeout, cancel) are listed with status {@code missing}.
+ *
+ * <p>Large jobs (at least {@code ndjsonFrom} tasks, or all jobs with format {@code ndjson}) get
+ * {@code <outbox>/<jobId>.result.ndjson} instead: the first line is the summary object (the JSON
+ * form without {@code results}), then one line per task, so a reader can stream it too.
  */
 public class ResultWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
     private static final JsonFactory JSON = new JsonFactory();
 
+    /** Told about every result file written (for example by the benchmark). */
+    public interface Listener {
+        void written(JobRow job, String status, Path file, JobProgress.Tally tally);
+    }
+
     private final JobLedger ledger;
     private final JobProgress progress;
     private final Path outbox;
+    private final long ndjsonFrom;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox) {
+        this(ledger, progress, outbox, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param ndjsonFrom jobs with at least this many tasks get an NDJSON result (0: every job,
+     *                   {@code Long.MAX_VALUE}: none)
+     */
+    public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox, long ndjsonFrom) {
         this.ledger = ledger;
         this.progress = progress;
         this.outbox = outbox;
+        this.ndjsonFrom = ndjsonFrom;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
     }
 
     public void write(Exchange exchange) throws Exception {
@@ -56,12 +80,20 @@ public class ResultWriter {
         String status = finalStatus(job, completedBy);
         long finishedAt = System.currentTimeMillis();
         Files.createDirectories(outbox);
-        Path target = outbox.resolve(jobId + ".result.json");
-        Path tmp = outbox.resolve("." + jobId + ".result.json.tmp");
+        boolean ndjson = job.total() >= ndjsonFrom;
+        String name = jobId + (ndjson ? ".result.ndjson" : ".result.json");
+        Path target = outbox.resolve(name);
+        Path tmp = outbox.resolve("." + name + ".tmp");
         int missing;
-        try (OutputStream out = Files.newOutputStream(tmp);
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024);
              JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            missing = writeResult(g, job, status, finishedAt);
+            if (ndjson) {
+                g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            }
+            missing = writeResult(g, job, status, finishedAt, ndjson);
+            if (ndjson) {
+                g.writeRaw('\n');
+            }
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -69,12 +101,22 @@ public class ResultWriter {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         ledger.finish(jobId, status, target.toString(), finishedAt);
+        JobProgress.Tally tally = progress.get(jobId);
         progress.forget(jobId);
         exchange.getMessage().setHeader("TaskfarmJobStatus", status);
         exchange.getMessage().setHeader("TaskfarmResultFile", target.toString());
-        LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms -> {}", jobId, status, job.done() - job.failed(),
+        LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms{} -> {}", jobId, status, job.done() - job.failed(),
                 job.total(), job.failed(), missing > 0 ? ", " + missing + " missing" : "",
-                finishedAt - job.createdAt(), target);
+                finishedAt - job.createdAt(), roundTrips(tally), target);
+        for (Listener l : listeners) {
+            l.written(job, status, target, tally);
+        }
+    }
+
+    private static String roundTrips(JobProgress.Tally tally) {
+        long p50 = tally == null ? -1 : tally.roundTripMicros(0.5);
+        return p50 < 0 ? "" : String.format(", task round trip p50 %.1f ms, p99 %.1f ms", p50 / 1000.0,
+                tally.roundTripMicros(0.99) / 1000.0);
     }
 
     static String finalStatus(JobRow job, String completedBy) {
@@ -87,7 +129,7 @@ public class ResultWriter {
         return job.failed() == job.total() ? "failed" : "partial";
     }
 
-    private int writeResult(JsonGenerator g, JobRow job, String status, long finishedAt) throws Exception {
+    private int writeResult(JsonGenerator g, JobRow job, String status, long finishedAt, boolean ndjson) throws Exception {
         g.writeStartObject();
         g.writeStringField("jobId", job.jobId());
         g.writeStringField("status", status);
@@ -98,7 +140,11 @@ public class ResultWriter {
         g.writeNumberField("missing", job.total() - job.done());
         g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
         g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
-        g.writeArrayFieldStart("results");
+        if (ndjson) {
+            g.writeEndObject(); // the summary line; one line per task follows
+        } else {
+            g.writeArrayFieldStart("results");
+        }
         int[] next = {0};
         int[] missing = {0};
         ledger.forEachResult(job.jobId(), (index, st, result, error) -> {
@@ -117,8 +163,10 @@ public class ResultWriter {
             next[0] = index + 1;
         });
         missing[0] += writeMissing(g, next[0], job.total());
-        g.writeEndArray();
-        g.writeEndObject();
+        if (!ndjson) {
+            g.writeEndArray();
+            g.writeEndObject();
+        }
         return missing[0];
     }
 

@@ -119,12 +119,7 @@ public class JobLedger {
             try {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO tf_results (job_id, idx, status, result, error,"
                         + " worker) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, jobId);
-                    ps.setInt(2, r.index());
-                    ps.setString(3, r.ok() ? "ok" : "error");
-                    ps.setString(4, r.result());
-                    ps.setString(5, truncate(r.error(), 2000));
-                    ps.setString(6, truncate(r.worker(), 200));
+                    bindResult(ps, jobId, r);
                     ps.executeUpdate();
                 }
                 int counted;
@@ -151,6 +146,104 @@ public class JobLedger {
                 c.setAutoCommit(true);
             }
         }
+    }
+
+    /** The indexes in [from, to) of a job that have a recorded result. */
+    public java.util.BitSet recordedIn(String jobId, int from, int to) throws SQLException {
+        java.util.BitSet seen = new java.util.BitSet();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT idx FROM tf_results WHERE job_id = ? AND idx >= ? AND idx < ?")) {
+            ps.setString(1, jobId);
+            ps.setInt(2, from);
+            ps.setInt(3, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seen.set(rs.getInt(1));
+                }
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Records many results of many jobs in one transaction (a group commit): per job one counter
+     * update and a batch of inserts. A job that is no longer running (or would overflow its task
+     * count) gets none of its results recorded. If any result exists already the transaction is
+     * rolled back and the results are recorded one by one, so each is still counted at most once.
+     *
+     * @return per job, the results that were recorded and counted
+     */
+    public java.util.Map<String, List<TaskResult>> recordAll(java.util.Map<String, List<TaskResult>> results)
+            throws SQLException {
+        java.util.Map<String, List<TaskResult>> counted = new java.util.LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement count = c.prepareStatement("UPDATE tf_jobs SET done = done + ?, failed = failed + ?"
+                        + " WHERE job_id = ? AND status = ? AND done + ? <= total");
+                     PreparedStatement insert = c.prepareStatement("INSERT INTO tf_results (job_id, idx, status, result,"
+                             + " error, worker) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    boolean any = false;
+                    for (var e : results.entrySet()) {
+                        List<TaskResult> rs = e.getValue();
+                        int failed = (int) rs.stream().filter(r -> !r.ok()).count();
+                        count.setInt(1, rs.size());
+                        count.setInt(2, failed);
+                        count.setString(3, e.getKey());
+                        count.setString(4, JobRow.RUNNING);
+                        count.setInt(5, rs.size());
+                        if (count.executeUpdate() != 1) {
+                            continue;
+                        }
+                        for (TaskResult r : rs) {
+                            bindResult(insert, e.getKey(), r);
+                            insert.addBatch();
+                            any = true;
+                        }
+                        counted.put(e.getKey(), rs);
+                    }
+                    if (any) {
+                        insert.executeBatch();
+                    }
+                }
+                c.commit();
+                return counted;
+            } catch (SQLException e) {
+                c.rollback();
+                if (!isUniqueViolation(e)) {
+                    throw e;
+                }
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+        counted.clear();
+        for (var e : results.entrySet()) {
+            for (TaskResult r : e.getValue()) {
+                if (record(e.getKey(), r)) {
+                    counted.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        return counted;
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (UNIQUE_VIOLATION.equals(x.getSQLState())) {
+                return true;
+            }
+        }
+        return e.getCause() instanceof SQLException cause && UNIQUE_VIOLATION.equals(cause.getSQLState());
+    }
+
+    private static void bindResult(PreparedStatement ps, String jobId, TaskResult r) throws SQLException {
+        ps.setString(1, jobId);
+        ps.setInt(2, r.index());
+        ps.setString(3, r.ok() ? "ok" : "error");
+        ps.setString(4, r.result());
+        ps.setString(5, truncate(r.error(), 2000));
+        ps.setString(6, truncate(r.worker(), 200));
     }
 
     /** Moves a running job to completing; only one caller ever wins. */

@@ -57,9 +57,13 @@ public class ReplyMessages {
         Object correlationId = h.get(AmqpHeaders.CORRELATION_ID);
         Object jobId = h.get(Wire.JOB_ID);
         Object index = h.get(Wire.TASK_INDEX);
+        Object chunk = h.get(Wire.CHUNK_SIZE);
         h.clear();
         h.put(Wire.JOB_ID, jobId);
         h.put(Wire.TASK_INDEX, index);
+        if (chunk != null) {
+            h.put(Wire.CHUNK_SIZE, chunk);
+        }
         h.put(Wire.STATUS, status);
         h.put(Wire.WORKER, workerName);
         if (error != null) {

@@ -1,0 +1,111 @@
+package dev.taskfarm.wire;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.SynchronizationAdapter;
+import org.springframework.amqp.core.MessageDeliveryMode;
+
+import dev.taskfarm.broker.ConfirmWindow;
+import dev.taskfarm.collect.JobProgress;
+
+/**
+ * Publishes a job's request messages with asynchronous publisher confirms: {@link #open} starts
+ * a publishing session (a channel in confirm mode with a window of unconfirmed publishes),
+ * {@link #publish} sends one prepared request, {@link #close} waits until the broker confirmed
+ * every one of them. A job therefore still counts as published only once every task is
+ * confirmed, but the split no longer waits for each confirm in turn (Camel's InOnly producer
+ * does), which was the publishing bottleneck.
+ */
+public class TaskPublisher implements AutoCloseable {
+
+    static final String SESSION = "TaskfarmPublishSession";
+
+    private final ConnectionFactory rabbit;
+    private final String requestsQueue;
+    private final int window;
+    private final long confirmTimeoutMs;
+    private final JobProgress progress;
+    private Connection connection;
+
+    public TaskPublisher(ConnectionFactory rabbit, String requestsQueue, int window, long confirmTimeoutMs,
+            JobProgress progress) {
+        this.rabbit = rabbit;
+        this.requestsQueue = requestsQueue;
+        this.window = window;
+        this.confirmTimeoutMs = confirmTimeoutMs;
+        this.progress = progress;
+    }
+
+    /** Starts publishing a job: the session lives until the exchange completes. */
+    public void open(Exchange exchange) throws Exception {
+        ConfirmWindow session = new ConfirmWindow(connection().createChannel(), window);
+        exchange.setProperty(SESSION, session);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                try {
+                    session.channel().close();
+                } catch (Exception e) {
+                    // closing a broken channel: nothing more to do
+                }
+            }
+        });
+    }
+
+    /** Publishes the request prepared by {@link RequestMessages#prepare} (no wait for its confirm). */
+    public void publish(Exchange exchange) throws Exception {
+        ConfirmWindow session = exchange.getProperty(SESSION, ConfirmWindow.class);
+        if (session == null) {
+            throw new IllegalStateException("taskPublisher.open was not called before publish");
+        }
+        Message m = exchange.getMessage();
+        Map<String, Object> headers = new HashMap<>();
+        for (String name : new String[] {Wire.JOB_ID, Wire.TASK_INDEX, Wire.TASK_COUNT, Wire.COMPUTE, Wire.ATTEMPT,
+                Wire.CHUNK_SIZE}) {
+            Object v = m.getHeader(name);
+            if (v != null) {
+                headers.put(name, v);
+            }
+        }
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType(m.getHeader(AmqpHeaders.CONTENT_TYPE, Wire.CONTENT_TYPE_JSON, String.class))
+                .deliveryMode(MessageDeliveryMode.toInt(MessageDeliveryMode.PERSISTENT))
+                .correlationId(m.getHeader(AmqpHeaders.CORRELATION_ID, String.class))
+                .replyTo(m.getHeader(AmqpHeaders.REPLY_TO, String.class))
+                .headers(headers)
+                .build();
+        String jobId = m.getHeader(Wire.JOB_ID, String.class);
+        int index = m.getHeader(Wire.TASK_INDEX, Integer.class);
+        progress.onPublished(jobId, index, m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class));
+        session.publish("", requestsQueue, props, m.getBody(byte[].class), null, confirmTimeoutMs);
+    }
+
+    /** Waits until the broker confirmed every request of the job; fails if one was rejected. */
+    public void close(Exchange exchange) throws Exception {
+        ConfirmWindow session = exchange.getProperty(SESSION, ConfirmWindow.class);
+        if (session != null) {
+            session.awaitAll(confirmTimeoutMs);
+        }
+    }
+
+    private synchronized Connection connection() throws Exception {
+        if (connection == null || !connection.isOpen()) {
+            connection = rabbit.newConnection("taskfarm-publisher");
+        }
+        return connection;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (connection != null && connection.isOpen()) {
+            connection.close();
+        }
+    }
+}
