@@ -15,6 +15,9 @@ public final class TaskfarmApp {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("bench")) {
+            System.exit(dev.taskfarm.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(newMain().run(args));
     }
 
