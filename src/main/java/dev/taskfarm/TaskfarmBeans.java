@@ -30,6 +30,7 @@ import dev.taskfarm.intake.JobIntake;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.work.ComputeRunner;
 import dev.taskfarm.wire.ReplyMessages;
+import dev.taskfarm.wire.ReplyPublisher;
 import dev.taskfarm.wire.RequestMessages;
 import dev.taskfarm.wire.TaskPublisher;
 
@@ -69,6 +70,10 @@ public class TaskfarmBeans implements CamelConfiguration {
                             s.getInt("taskfarm.retry.max-delay-ms", 5000)));
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
+            ReplyPublisher replies = new ReplyPublisher(connectionFactory.getRabbitConnectionFactory(),
+                    s.getInt("taskfarm.worker.confirm-window", 1000), s.getInt("taskfarm.publish.confirm-timeout-ms", 30000));
+            registry.bind("replyPublisher", replies);
+            context.addService(new Closer(replies));
         }
         if (role.coordinates()) {
             JobLedger ledger = ledger(context, s);

@@ -46,6 +46,7 @@ public final class Bench {
         int latencyJobs = 30;
         String coordinatorHeap = "256m";
         Path routes = Path.of("routes");
+        Path profile;
         Map<String, String> extra = new LinkedHashMap<>();
 
         static Options parse(String[] args) {
@@ -66,6 +67,7 @@ public final class Bench {
                     case "--latency-jobs" -> o.latencyJobs = Integer.parseInt(v);
                     case "--coordinator-heap" -> o.coordinatorHeap = v;
                     case "--routes" -> o.routes = Path.of(v);
+                    case "--profile" -> o.profile = Path.of(v).toAbsolutePath();
                     case "--set" -> {
                         int eq = v.indexOf('=');
                         o.extra.put(v.substring(0, eq), v.substring(eq + 1));
@@ -110,6 +112,7 @@ public final class Bench {
               --coordinator-heap H  -Xmx of the coordinator JVM (default 256m)
               --routes DIR          taskfarm's routes directory (default routes)
               --set key=value       extra taskfarm property for every taskfarm process (repeatable)
+              --profile DIR         record a JFR profile of every taskfarm JVM into DIR (<node>.jfr)
             """;
 
     private Bench() {
@@ -146,6 +149,8 @@ public final class Bench {
         Workload wl = Workload.of(o.workload, o.tasks, o.rounds);
         ConnectionFactory rabbit = new ConnectionFactory();
         rabbit.setUri(o.broker);
+        // a broker that goes away fails the run: no silent recovery in the middle of a measurement
+        rabbit.setAutomaticRecoveryEnabled(false);
         if (!o.broker.contains("@")) {
             rabbit.setUsername(System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"));
             rabbit.setPassword(System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));

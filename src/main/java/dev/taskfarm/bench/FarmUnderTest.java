@@ -50,20 +50,30 @@ final class FarmUnderTest implements AutoCloseable {
         coord.put("taskfarm.outbox", dir.resolve("outbox").toString());
         coord.put("taskfarm.data", dir.resolve("data").toString());
         FarmUnderTest farm = new FarmUnderTest(
-                NodeProcess.start("coordinator", List.of("-Xmx" + o.coordinatorHeap), coord, env, dir), rabbit, prefix);
+                NodeProcess.start("coordinator", jvm(o, "coordinator", "-Xmx" + o.coordinatorHeap), coord, env, dir), rabbit,
+                prefix);
         try {
             for (int i = 0; i < workerProcesses; i++) {
                 Map<String, String> w = new HashMap<>(common);
                 w.put("taskfarm.role", "worker");
                 w.put("taskfarm.worker.consumers", String.valueOf(o.consumers));
                 w.put("taskfarm.worker.prefetch", String.valueOf(o.prefetch));
-                farm.workers.add(NodeProcess.start("worker-" + (i + 1), List.of("-Xmx512m"), w, env, dir));
+                farm.workers.add(NodeProcess.start("worker-" + (i + 1), jvm(o, "worker-" + (i + 1), "-Xmx512m"), w, env, dir));
             }
         } catch (Exception e) {
             farm.close();
             throw e;
         }
         return farm;
+    }
+
+    private static List<String> jvm(Bench.Options o, String node, String heap) throws java.io.IOException {
+        List<String> options = new ArrayList<>(List.of(heap));
+        if (o.profile != null) {
+            java.nio.file.Files.createDirectories(o.profile);
+            options.add("-XX:StartFlightRecording=settings=profile,filename=" + o.profile.resolve(node + ".jfr"));
+        }
+        return options;
     }
 
     /** Runs one job through the coordinator; fails unless it ends completed. */

@@ -46,6 +46,7 @@ final class RawBaseline implements AutoCloseable {
     private final Connection clientConnection;
     private final ExecutorService workerThreads;
     private final Path outDir;
+    private final ConnectionFactory factory;
     private volatile RunState current;
 
     /** One job in flight: what the collector needs to count and time its replies. */
@@ -72,6 +73,7 @@ final class RawBaseline implements AutoCloseable {
         this.requests = prefix + ".raw.requests";
         this.replies = prefix + ".raw.replies";
         this.outDir = outDir;
+        this.factory = factory;
         this.workerThreads = Executors.newFixedThreadPool(workers);
         this.workerConnection = factory.newConnection(workerThreads, "bench-raw-workers");
         this.clientConnection = factory.newConnection("bench-raw-client");
@@ -187,8 +189,9 @@ final class RawBaseline implements AutoCloseable {
         return new Bench.RunResult(total, elapsed / 1000, Stats.quantile(rtt, 0.5), Stats.quantile(rtt, 0.99));
     }
 
+    /** Deletes the baseline's queues (on a new connection: the broker may have closed ours). */
     void deleteQueues() throws Exception {
-        try (Channel ch = clientConnection.createChannel()) {
+        try (Connection c = factory.newConnection("bench-cleanup"); Channel ch = c.createChannel()) {
             ch.queueDelete(requests);
             ch.queueDelete(replies);
         }
@@ -196,8 +199,12 @@ final class RawBaseline implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        workerConnection.close();
-        clientConnection.close();
+        if (workerConnection.isOpen()) {
+            workerConnection.close();
+        }
+        if (clientConnection.isOpen()) {
+            clientConnection.close();
+        }
         workerThreads.shutdownNow();
     }
 }

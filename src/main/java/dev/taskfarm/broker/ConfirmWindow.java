@@ -81,6 +81,14 @@ public final class ConfirmWindow implements ConfirmListener {
         }
     }
 
+    /** Settles every publish still waiting as rejected (its channel closed before the confirm). */
+    public void failAll() {
+        Long last = outstanding.isEmpty() ? null : outstanding.lastKey();
+        if (last != null) {
+            handleNack(last, true);
+        }
+    }
+
     /** Publishes still waiting for their confirm. */
     public int inFlight() {
         return outstanding.size();

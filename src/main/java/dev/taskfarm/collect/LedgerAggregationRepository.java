@@ -80,6 +80,7 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
         try {
             boolean claimed = ledger.claimCompletion(jobId, by);
             exchange.setProperty(Collect.CLAIMED, claimed);
+            buffer.forget(jobId);
         } catch (SQLException e) {
             throw new RuntimeCamelException("cannot complete job " + jobId + " in the ledger", e);
         }

@@ -36,6 +36,12 @@ import dev.taskfarm.ledger.TaskResult;
  * {@code commitSize} results. Counts seen by the aggregator are the ledger's plus the waiting
  * results, read once per job per group instead of once per reply.
  *
+ * <p>Duplicates are recognised in memory: per running job a bitset of the indexes that have a
+ * result (recorded or waiting), read from the ledger once when the job is first seen (N/8 bytes
+ * per job). It is dropped when the job ends, when a commit fails and when the consumer channel
+ * changes (another coordinator may have collected meanwhile); the ledger's primary key still
+ * refuses a duplicate that slipped through.
+ *
  * <p>All state is guarded by one lock; the consumer thread and the commit timer both take it.
  */
 public class ReplyBuffer implements AutoCloseable {
@@ -59,6 +65,7 @@ public class ReplyBuffer implements AutoCloseable {
     private final long commitIntervalMs;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, JobState> jobs = new HashMap<>();
+    private final Map<String, BitSet> recorded = new HashMap<>();
     private final ScheduledExecutorService timer;
     private int pendingCount;
     private long oldestPendingAt;
@@ -91,27 +98,27 @@ public class ReplyBuffer implements AutoCloseable {
         }
     }
 
-    /** Results recorded or waiting for indexes in [from, to) of a job. */
-    public BitSet recordedIn(String jobId, int from, int to) throws SQLException {
-        BitSet seen = ledger.recordedIn(jobId, from, to);
+    /** Whether this task of a running job has a result, recorded or waiting for the commit. */
+    public boolean hasResult(String jobId, int index) throws SQLException {
         lock.lock();
         try {
-            JobState s = jobs.get(jobId);
-            if (s != null) {
-                seen.or(s.pendingIndexes.get(0, to));
+            BitSet seen = recorded.get(jobId);
+            if (seen == null) {
+                JobState s = state(jobId);
+                seen = ledger.recordedIn(jobId, 0, s == null ? 0 : s.row.total());
+                recorded.put(jobId, seen);
             }
-            return seen;
+            return seen.get(index);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Whether a result for this task is waiting for the commit. */
-    public boolean isPending(String jobId, int index) {
+    /** The job ended: its duplicate check is no longer needed (replies for it are dropped as finished). */
+    public void forget(String jobId) {
         lock.lock();
         try {
-            JobState s = jobs.get(jobId);
-            return s != null && s.pendingIndexes.get(index);
+            recorded.remove(jobId);
         } finally {
             lock.unlock();
         }
@@ -138,6 +145,10 @@ public class ReplyBuffer implements AutoCloseable {
             }
             s.pending.add(result);
             s.pendingIndexes.set(result.index());
+            BitSet seen = recorded.get(jobId);
+            if (seen != null) {
+                seen.set(result.index());
+            }
             if (pendingCount++ == 0) {
                 oldestPendingAt = System.nanoTime();
             }
@@ -160,6 +171,7 @@ public class ReplyBuffer implements AutoCloseable {
                     // a new consumer channel: the old one's unacknowledged replies are redelivered
                     // anyway; what is waiting is still committed (duplicates are recognised)
                     commitLocked(false);
+                    recorded.clear();
                     channel = ch;
                     lastAckedTag = -1;
                 }
@@ -265,6 +277,7 @@ public class ReplyBuffer implements AutoCloseable {
 
     private void discardLocked() {
         jobs.clear();
+        recorded.clear();
         pendingCount = 0;
     }
 

@@ -2,7 +2,6 @@ package dev.taskfarm.collect;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,15 +28,14 @@ import dev.taskfarm.wire.Wire;
  *
  * <p>{@link #split} first turns a reply into one message per task: a plain reply is one task; a
  * chunk reply (header {@code TaskfarmChunkSize}) is split into its per-task outcomes, so the
- * aggregator still counts tasks, not messages. What the checks need from the ledger (the job
- * row, which indexes of the reply already have a result) is read once per reply, not per task.
+ * aggregator still counts tasks, not messages. What the checks need from the ledger (the job row,
+ * which indexes already have a result) comes from the {@link ReplyBuffer}, which reads it once per
+ * job and group commit, not once per reply.
  */
 public class ReplyGate {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyGate.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    /** Exchange property: indexes of the reply's range that already have a result (BitSet). */
-    static final String RECORDED = "TaskfarmRecorded";
 
     private final ReplyBuffer buffer;
 
@@ -46,15 +44,12 @@ public class ReplyGate {
     }
 
     /** One message per task of the reply in the exchange. */
-    public List<Message> split(Exchange exchange) throws SQLException {
+    public List<Message> split(Exchange exchange) {
         Message in = exchange.getMessage();
         String jobId = in.getHeader(Wire.JOB_ID, String.class);
         Integer first = in.getHeader(Wire.TASK_INDEX, Integer.class);
         Integer chunk = in.getHeader(Wire.CHUNK_SIZE, Integer.class);
         int size = chunk == null ? 1 : chunk;
-        if (jobId != null && first != null && first >= 0 && size >= 1 && size <= JobFile.MAX_CHUNK) {
-            exchange.setProperty(RECORDED, buffer.recordedIn(jobId, first, first + size));
-        }
         if (chunk == null || jobId == null || first == null || size < 1 || size > JobFile.MAX_CHUNK) {
             return List.of(in.copy());
         }
@@ -134,13 +129,13 @@ public class ReplyGate {
             return "unknown job " + jobId;
         }
         if (!job.isRunning()) {
+            buffer.forget(jobId);
             return "job " + jobId + " is " + job.status();
         }
         if (index < 0 || index >= job.total()) {
             return "index " + index + " out of range, job " + jobId + " has " + job.total() + " tasks";
         }
-        BitSet recorded = exchange.getProperty(RECORDED, BitSet.class);
-        if (recorded != null && recorded.get(index) || buffer.isPending(jobId, index)) {
+        if (buffer.hasResult(jobId, index)) {
             return "duplicate: task " + index + " of job " + jobId + " already has a result";
         }
         in.setHeader(Wire.TASK_COUNT, job.total());

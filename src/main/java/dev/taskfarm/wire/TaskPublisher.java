@@ -1,8 +1,6 @@
 package dev.taskfarm.wire;
 
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
@@ -10,7 +8,6 @@ import com.rabbitmq.client.ConnectionFactory;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.SynchronizationAdapter;
-import org.springframework.amqp.core.MessageDeliveryMode;
 
 import dev.taskfarm.broker.ConfirmWindow;
 import dev.taskfarm.collect.JobProgress;
@@ -66,21 +63,7 @@ public class TaskPublisher implements AutoCloseable {
             throw new IllegalStateException("taskPublisher.open was not called before publish");
         }
         Message m = exchange.getMessage();
-        Map<String, Object> headers = new HashMap<>();
-        for (String name : new String[] {Wire.JOB_ID, Wire.TASK_INDEX, Wire.TASK_COUNT, Wire.COMPUTE, Wire.ATTEMPT,
-                Wire.CHUNK_SIZE}) {
-            Object v = m.getHeader(name);
-            if (v != null) {
-                headers.put(name, v);
-            }
-        }
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                .contentType(m.getHeader(AmqpHeaders.CONTENT_TYPE, Wire.CONTENT_TYPE_JSON, String.class))
-                .deliveryMode(MessageDeliveryMode.toInt(MessageDeliveryMode.PERSISTENT))
-                .correlationId(m.getHeader(AmqpHeaders.CORRELATION_ID, String.class))
-                .replyTo(m.getHeader(AmqpHeaders.REPLY_TO, String.class))
-                .headers(headers)
-                .build();
+        AMQP.BasicProperties props = AmqpProperties.of(m);
         String jobId = m.getHeader(Wire.JOB_ID, String.class);
         int index = m.getHeader(Wire.TASK_INDEX, Integer.class);
         progress.onPublished(jobId, index, m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class));
