@@ -90,8 +90,8 @@ public class TaskfarmBeans implements CamelConfiguration {
                     s.getInt("taskfarm.publish.confirm-timeout-ms", 30000), progress);
             registry.bind("taskPublisher", publisher);
             context.addService(new Closer(publisher));
-            ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 100),
-                    s.getInt("taskfarm.collector.commit-interval-ms", 10));
+            ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 250),
+                    s.getInt("taskfarm.collector.commit-interval-ms", 20));
             context.addService(new Closer(buffer));
             registry.bind("replyBuffer", buffer);
             registry.bind("replyGate", new ReplyGate(buffer));

@@ -25,10 +25,21 @@ import com.rabbitmq.client.ConnectionFactory;
  */
 public final class Bench {
 
-    /** One run: tasks, microseconds from submit to result file, task round trip p50/p99 in microseconds. */
-    record RunResult(int tasks, long micros, long p50Micros, long p99Micros) {
+    /**
+     * One run: tasks, microseconds from submit to result file, task round trip p50/p99 in
+     * microseconds, and the CPU time the run cost (filled in by {@link CpuMeter}).
+     */
+    record RunResult(int tasks, long micros, long p50Micros, long p99Micros, CpuMeter.Used cpu) {
+        RunResult(int tasks, long micros, long p50Micros, long p99Micros) {
+            this(tasks, micros, p50Micros, p99Micros, null);
+        }
+
         double tasksPerSecond() {
             return tasks * 1_000_000.0 / Math.max(1, micros);
+        }
+
+        RunResult with(CpuMeter.Used used) {
+            return new RunResult(tasks, micros, p50Micros, p99Micros, used);
         }
     }
 
@@ -112,7 +123,8 @@ public final class Bench {
               --coordinator-heap H  -Xmx of the coordinator JVM (default 256m)
               --routes DIR          taskfarm's routes directory (default routes)
               --set key=value       extra taskfarm property for every taskfarm process (repeatable)
-              --profile DIR         record a JFR profile of every taskfarm JVM into DIR (<node>.jfr)
+              --profile DIR         record a JFR profile of every taskfarm JVM into DIR (<node>.jfr), and keep
+                                    their logs there (<node>.log)
             """;
 
     private Bench() {
@@ -160,7 +172,7 @@ public final class Bench {
             brokerVersion = c.getServerProperties().get("product") + " " + c.getServerProperties().get("version");
         }
         Path job = wl.write(dir, "job", wl.tasks());
-        Path warm = wl.write(dir, "warm", Math.min(wl.tasks(), "cpu".equals(wl.name()) ? 40 : 2000));
+        Path warm = wl.write(dir, "warm", Math.min(wl.tasks(), "cpu".equals(wl.name()) ? 40 : 10_000));
         Path single = wl.write(dir, "single", 1);
         long timeout = Math.max(180, wl.tasks() / 500L);
 
@@ -189,11 +201,14 @@ public final class Bench {
                         farm.run("warm-tfc", warm, w, o.chunk, timeout);
                     }
                     farm.resetHeap();
+                    CpuMeter cpu = new CpuMeter(farm);
                     for (int r = 1; r <= o.runs; r++) {
-                        record(out, variants, "raw baseline", raw.run("raw-" + r, job, wl.tasks(), timeout));
-                        record(out, variants, "taskfarm", farm.run("tf-" + r, job, wl.tasks(), 1, timeout));
+                        String n = String.valueOf(r);
+                        record(out, variants, "raw baseline", cpu.measure(() -> raw.run("raw-" + n, job, wl.tasks(), timeout)));
+                        record(out, variants, "taskfarm", cpu.measure(() -> farm.run("tf-" + n, job, wl.tasks(), 1, timeout)));
                         if (o.chunk > 1) {
-                            record(out, variants, chunked, farm.run("tfc-" + r, job, wl.tasks(), o.chunk, timeout));
+                            record(out, variants, chunked,
+                                    cpu.measure(() -> farm.run("tfc-" + n, job, wl.tasks(), o.chunk, timeout)));
                         }
                     }
                     long[] heap = farm.heap();
@@ -226,8 +241,9 @@ public final class Bench {
 
     private static void record(PrintStream out, Map<String, List<RunResult>> variants, String name, RunResult r) {
         variants.computeIfAbsent(name, x -> new ArrayList<>()).add(r);
-        out.printf("  %-22s %9.0f tasks/s  (%d tasks in %.2f s; task round trip p50 %.1f ms, p99 %.1f ms)%n", name,
-                r.tasksPerSecond(), r.tasks(), r.micros() / 1e6, r.p50Micros() / 1000.0, r.p99Micros() / 1000.0);
+        out.printf("  %-22s %9.0f tasks/s  (%d tasks in %.2f s; task round trip p50 %.1f ms, p99 %.1f ms; %s)%n", name,
+                r.tasksPerSecond(), r.tasks(), r.micros() / 1e6, r.p50Micros() / 1000.0, r.p99Micros() / 1000.0,
+                r.cpu() == null ? "" : r.cpu().describe(r.tasks()));
     }
 
     private static List<Double> tps(List<RunResult> runs) {
@@ -246,6 +262,12 @@ public final class Bench {
             out.printf("%-22s %9.0f %9.0f %9.0f   %.1f / %.1f%n", e.getKey(), Stats.min(t), Stats.median(t), Stats.max(t),
                     Stats.median(e.getValue().stream().map(r -> r.p50Micros() / 1000.0).toList()),
                     Stats.median(e.getValue().stream().map(r -> r.p99Micros() / 1000.0).toList()));
+        }
+        out.printf("%nCPU per task (median, microseconds): %-22s%n", "coordinator / workers / bench JVM (runs the raw baseline) / broker");
+        for (var e : variants.entrySet()) {
+            if (!e.getKey().startsWith("single")) {
+                out.printf("  %-22s %s%n", e.getKey(), CpuMeter.medianPerTask(e.getValue()));
+            }
         }
         double base = Stats.median(tps(variants.get("raw baseline")));
         for (var e : variants.entrySet()) {

@@ -32,6 +32,7 @@ import dev.taskfarm.wire.Wire;
  * {@code publish-tasks} route (the file intake route minus its polling delay); answers
  * {@code done <jobId> <status> <micros from submit to result file> <p50 us> <p99 us> <file>}</li>
  * <li>{@code heap-reset} / {@code heap}: peak heap used and peak heap after GC since the reset</li>
+ * <li>{@code cpu}: CPU time the process has used, in nanoseconds</li>
  * <li>{@code quit}</li>
  * </ul>
  */
@@ -82,6 +83,8 @@ public final class BenchNode {
                     peakAfterGc = 0;
                     answer("heap-reset");
                 }
+                case "cpu" -> answer("cpu " + ((com.sun.management.OperatingSystemMXBean) ManagementFactory
+                        .getOperatingSystemMXBean()).getProcessCpuTime());
                 case "heap" -> answer("heap " + peakUsed + " " + peakAfterGc + " " + Runtime.getRuntime().maxMemory());
                 case "quit" -> {
                     submitter.shutdownNow();

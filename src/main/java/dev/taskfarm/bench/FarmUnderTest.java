@@ -49,8 +49,9 @@ final class FarmUnderTest implements AutoCloseable {
         coord.put("taskfarm.inbox", dir.resolve("inbox").toString());
         coord.put("taskfarm.outbox", dir.resolve("outbox").toString());
         coord.put("taskfarm.data", dir.resolve("data").toString());
+        Path logs = o.profile != null ? o.profile : dir;
         FarmUnderTest farm = new FarmUnderTest(
-                NodeProcess.start("coordinator", jvm(o, "coordinator", "-Xmx" + o.coordinatorHeap), coord, env, dir), rabbit,
+                NodeProcess.start("coordinator", jvm(o, "coordinator", "-Xmx" + o.coordinatorHeap), coord, env, logs), rabbit,
                 prefix);
         try {
             for (int i = 0; i < workerProcesses; i++) {
@@ -58,7 +59,7 @@ final class FarmUnderTest implements AutoCloseable {
                 w.put("taskfarm.role", "worker");
                 w.put("taskfarm.worker.consumers", String.valueOf(o.consumers));
                 w.put("taskfarm.worker.prefetch", String.valueOf(o.prefetch));
-                farm.workers.add(NodeProcess.start("worker-" + (i + 1), jvm(o, "worker-" + (i + 1), "-Xmx512m"), w, env, dir));
+                farm.workers.add(NodeProcess.start("worker-" + (i + 1), jvm(o, "worker-" + (i + 1), "-Xmx512m"), w, env, logs));
             }
         } catch (Exception e) {
             farm.close();
@@ -85,6 +86,21 @@ final class FarmUnderTest implements AutoCloseable {
         }
         java.nio.file.Files.deleteIfExists(Path.of(a[6]));
         return new Bench.RunResult(tasks, Long.parseLong(a[3]), Long.parseLong(a[4]), Long.parseLong(a[5]));
+    }
+
+    /** CPU time used so far by {coordinator, all workers}, in nanoseconds. */
+    long[] cpuNanos() throws Exception {
+        long[] sum = new long[2];
+        for (NodeProcess n : workers) {
+            sum[1] += cpu(n);
+        }
+        sum[0] = cpu(coordinator);
+        return sum;
+    }
+
+    private static long cpu(NodeProcess n) throws Exception {
+        n.send("cpu");
+        return Long.parseLong(n.await("cpu ", 30).split(" ")[1]);
     }
 
     void resetHeap() throws Exception {
