@@ -90,6 +90,9 @@ public final class Bench {
             if (o.workload == null) {
                 throw new IllegalArgumentException("--workload tiny|cpu|big is required");
             }
+            if (!List.of("tiny", "cpu", "big").contains(o.workload)) {
+                throw new IllegalArgumentException("--workload must be tiny, cpu or big, got " + o.workload);
+            }
             boolean cpu = "cpu".equals(o.workload);
             boolean big = "big".equals(o.workload);
             if (o.workers == null) {

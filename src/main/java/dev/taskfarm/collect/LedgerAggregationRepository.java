@@ -67,20 +67,13 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
     @Override
     public void remove(CamelContext camelContext, String jobId, Exchange exchange) {
         recordPending(jobId, exchange);
-        try {
-            // the result writer reads the ledger: everything accepted must be in it first
-            buffer.commit();
-        } catch (SQLException e) {
-            throw new RuntimeCamelException("cannot record the results of job " + jobId, e);
-        }
         String by = exchange.getProperty(Collect.CLOSE_REASON, String.class);
         if (by == null) {
             by = exchange.getProperty(ExchangePropertyKey.AGGREGATED_COMPLETED_BY, "size", String.class);
         }
         try {
-            boolean claimed = ledger.claimCompletion(jobId, by);
-            exchange.setProperty(Collect.CLAIMED, claimed);
-            buffer.forget(jobId);
+            // the result writer reads the ledger: everything accepted is committed with the claim
+            exchange.setProperty(Collect.CLAIMED, buffer.commitAndClaim(jobId, by));
         } catch (SQLException e) {
             throw new RuntimeCamelException("cannot complete job " + jobId + " in the ledger", e);
         }

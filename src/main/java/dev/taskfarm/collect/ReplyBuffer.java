@@ -196,6 +196,22 @@ public class ReplyBuffer implements AutoCloseable {
     }
 
     /**
+     * Commits what is waiting and, in the same transaction, moves the job from running to
+     * completing ({@link JobLedger#claimCompletion}); true if this call claimed it.
+     */
+    public boolean commitAndClaim(String jobId, String completedBy) throws SQLException {
+        lock.lock();
+        try {
+            boolean[] claimed = new boolean[1];
+            commitLocked(true, jobId, completedBy, claimed);
+            recorded.remove(jobId);
+            return claimed[0];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Processing this exchange's reply failed: the results waiting are discarded (they were never
      * durable) and every unacknowledged reply up to this one is requeued.
      */
@@ -240,14 +256,21 @@ public class ReplyBuffer implements AutoCloseable {
     }
 
     private void commitLocked(boolean ack) throws SQLException {
-        if (pendingCount > 0) {
+        commitLocked(ack, null, null, null);
+    }
+
+    private void commitLocked(boolean ack, String claimJobId, String completedBy, boolean[] claimed) throws SQLException {
+        if (pendingCount == 0 && claimJobId != null) {
+            claimed[0] = ledger.claimCompletion(claimJobId, completedBy);
+        } else if (pendingCount > 0) {
             Map<String, List<TaskResult>> batch = new LinkedHashMap<>();
             jobs.forEach((id, s) -> {
                 if (!s.pending.isEmpty()) {
                     batch.put(id, s.pending);
                 }
             });
-            Map<String, List<TaskResult>> counted = ledger.recordAll(batch);
+            Map<String, List<TaskResult>> counted = claimJobId == null ? ledger.recordAll(batch)
+                    : ledger.recordAll(batch, claimJobId, completedBy, claimed);
             int n = 0;
             for (var e : counted.entrySet()) {
                 for (TaskResult r : e.getValue()) {

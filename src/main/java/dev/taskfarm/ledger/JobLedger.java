@@ -167,15 +167,28 @@ public class JobLedger {
 
     /**
      * Records many results of many jobs in one transaction (a group commit): per job one counter
-     * update and a batch of inserts. A job that is no longer running (or would overflow its task
-     * count) gets none of its results recorded. If any result exists already the transaction is
-     * rolled back and the results are recorded one by one, so each is still counted at most once.
+     * update and a batch of inserts. A job whose counter update fails (not running, or the batch
+     * would overflow its task count because some result is recorded already) and every job of a
+     * batch that hits an existing result are recorded one by one instead, so each result is
+     * counted at most once and none is lost.
      *
      * @return per job, the results that were recorded and counted
      */
     public java.util.Map<String, List<TaskResult>> recordAll(java.util.Map<String, List<TaskResult>> results)
             throws SQLException {
+        return recordAll(results, null, null, new boolean[1]);
+    }
+
+    /**
+     * {@link #recordAll(java.util.Map)}, then in the same transaction {@link #claimCompletion}
+     * of {@code claimJobId} (when not null): a completing job costs one commit, not two.
+     *
+     * @param claimed set to whether the claim succeeded
+     */
+    public java.util.Map<String, List<TaskResult>> recordAll(java.util.Map<String, List<TaskResult>> results,
+            String claimJobId, String completedBy, boolean[] claimed) throws SQLException {
         java.util.Map<String, List<TaskResult>> counted = new java.util.LinkedHashMap<>();
+        List<String> oneByOne = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -193,6 +206,7 @@ public class JobLedger {
                         count.setString(4, JobRow.RUNNING);
                         count.setInt(5, rs.size());
                         if (count.executeUpdate() != 1) {
+                            oneByOne.add(e.getKey());
                             continue;
                         }
                         for (TaskResult r : rs) {
@@ -206,24 +220,31 @@ public class JobLedger {
                         insert.executeBatch();
                     }
                 }
+                if (claimJobId != null && !oneByOne.contains(claimJobId)) {
+                    claimed[0] = claim(c, claimJobId, completedBy);
+                }
                 c.commit();
-                return counted;
             } catch (SQLException e) {
                 c.rollback();
                 if (!isUniqueViolation(e)) {
                     throw e;
                 }
+                counted.clear();
+                oneByOne.clear();
+                oneByOne.addAll(results.keySet());
             } finally {
                 c.setAutoCommit(true);
             }
         }
-        counted.clear();
-        for (var e : results.entrySet()) {
-            for (TaskResult r : e.getValue()) {
-                if (record(e.getKey(), r)) {
-                    counted.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
+        for (String jobId : oneByOne) {
+            for (TaskResult r : results.get(jobId)) {
+                if (record(jobId, r)) {
+                    counted.computeIfAbsent(jobId, k -> new ArrayList<>()).add(r);
                 }
             }
+        }
+        if (claimJobId != null && oneByOne.contains(claimJobId)) {
+            claimed[0] = claimCompletion(claimJobId, completedBy);
         }
         return counted;
     }
@@ -248,9 +269,14 @@ public class JobLedger {
 
     /** Moves a running job to completing; only one caller ever wins. */
     public boolean claimCompletion(String jobId, String completedBy) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, completed_by = ?"
-                     + " WHERE job_id = ? AND status = ?")) {
+        try (Connection c = dataSource.getConnection()) {
+            return claim(c, jobId, completedBy);
+        }
+    }
+
+    private static boolean claim(Connection c, String jobId, String completedBy) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, completed_by = ?"
+                + " WHERE job_id = ? AND status = ?")) {
             ps.setString(1, JobRow.COMPLETING);
             ps.setString(2, completedBy);
             ps.setString(3, jobId);

@@ -23,6 +23,7 @@ import dev.taskfarm.collect.JobProgress;
 public class TaskPublisher implements AutoCloseable {
 
     static final String SESSION = "TaskfarmPublishSession";
+    private static final int MAX_IDLE = 4;
 
     private final ConnectionFactory rabbit;
     private final String requestsQueue;
@@ -30,6 +31,7 @@ public class TaskPublisher implements AutoCloseable {
     private final long confirmTimeoutMs;
     private final JobProgress progress;
     private Connection connection;
+    private final java.util.Deque<ConfirmWindow> idle = new java.util.ArrayDeque<>();
 
     public TaskPublisher(ConnectionFactory rabbit, String requestsQueue, int window, long confirmTimeoutMs,
             JobProgress progress) {
@@ -40,20 +42,45 @@ public class TaskPublisher implements AutoCloseable {
         this.progress = progress;
     }
 
-    /** Starts publishing a job: the session lives until the exchange completes. */
+    /**
+     * Starts publishing a job: the session lives until the exchange completes. Sessions (a channel
+     * in confirm mode) are reused by later jobs, which saves a job three round trips to the broker.
+     */
     public void open(Exchange exchange) throws Exception {
-        ConfirmWindow session = new ConfirmWindow(connection().createChannel(), window);
+        ConfirmWindow session = take();
         exchange.setProperty(SESSION, session);
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                try {
-                    session.channel().close();
-                } catch (Exception e) {
-                    // closing a broken channel: nothing more to do
-                }
+                release(session, !done.isFailed());
             }
         });
+    }
+
+    private ConfirmWindow take() throws Exception {
+        synchronized (idle) {
+            while (!idle.isEmpty()) {
+                ConfirmWindow w = idle.pop();
+                if (w.channel().isOpen()) {
+                    return w;
+                }
+            }
+        }
+        return new ConfirmWindow(connection().createChannel(), window);
+    }
+
+    private void release(ConfirmWindow session, boolean reusable) {
+        synchronized (idle) {
+            if (reusable && session.inFlight() == 0 && session.channel().isOpen() && idle.size() < MAX_IDLE) {
+                idle.push(session);
+                return;
+            }
+        }
+        try {
+            session.channel().close();
+        } catch (Exception e) {
+            // closing a broken channel: nothing more to do
+        }
     }
 
     /** Publishes the request prepared by {@link RequestMessages#prepare} (no wait for its confirm). */
