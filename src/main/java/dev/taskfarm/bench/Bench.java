@@ -54,7 +54,8 @@ public final class Bench {
         Integer consumers;
         int prefetch = 50;
         Integer chunk;
-        int latencyJobs = 30;
+        List<String> variants;
+        Integer latencyJobs;
         String coordinatorHeap = "256m";
         Path routes = Path.of("routes");
         Path profile;
@@ -75,7 +76,8 @@ public final class Bench {
                     case "--consumers" -> o.consumers = Integer.valueOf(v);
                     case "--prefetch" -> o.prefetch = Integer.parseInt(v);
                     case "--chunk" -> o.chunk = Integer.valueOf(v);
-                    case "--latency-jobs" -> o.latencyJobs = Integer.parseInt(v);
+                    case "--latency-jobs" -> o.latencyJobs = Integer.valueOf(v);
+                    case "--variants" -> o.variants = List.of(v.split(","));
                     case "--coordinator-heap" -> o.coordinatorHeap = v;
                     case "--routes" -> o.routes = Path.of(v);
                     case "--profile" -> o.profile = Path.of(v).toAbsolutePath();
@@ -107,6 +109,16 @@ public final class Bench {
             if (o.chunk == null) {
                 o.chunk = cpu ? 0 : 100;
             }
+            if (o.variants == null) {
+                o.variants = big ? List.of("raw", "chunked") : List.of("raw", "taskfarm", "chunked");
+            }
+            if (!List.of("raw", "taskfarm", "chunked").containsAll(o.variants) || !o.variants.contains("raw")) {
+                throw new IllegalArgumentException("--variants is a list of raw (required), taskfarm, chunked; got "
+                        + o.variants);
+            }
+            if (o.latencyJobs == null) {
+                o.latencyJobs = big ? 0 : 30;
+            }
             return o;
         }
     }
@@ -121,8 +133,10 @@ public final class Bench {
               --broker URL          amqp://user:pass@host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672,
                                     credentials from RABBITMQ_USERNAME/RABBITMQ_PASSWORD, else guest/guest)
               --runs N              runs of each variant, alternated (default 3; big 1)
+              --variants LIST       raw,taskfarm,chunked (default all; big: raw,chunked, as 1M per-message
+                                    tasks take minutes); raw is always run: the ratios are against it
               --tasks N / --rounds R  override the workload's N and R (cpu R is calibrated to ~20 ms)
-              --latency-jobs M      single-task jobs timed one after another (default 30; 0 = skip)
+              --latency-jobs M      single-task jobs timed one after another (default 30, big 0; 0 = skip)
               --coordinator-heap H  -Xmx of the coordinator JVM (default 256m)
               --routes DIR          taskfarm's routes directory (default routes)
               --set key=value       extra taskfarm property for every taskfarm process (repeatable)
@@ -176,6 +190,8 @@ public final class Bench {
         }
         Path job = wl.write(dir, "job", wl.tasks());
         Path warm = wl.write(dir, "warm", Math.min(wl.tasks(), "cpu".equals(wl.name()) ? 40 : 10_000));
+        boolean perMessage = o.variants.contains("taskfarm");
+        boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
         Path single = wl.write(dir, "single", 1);
         long timeout = Math.max(180, wl.tasks() / 500L);
 
@@ -200,7 +216,7 @@ public final class Bench {
                     int w = (int) Files.lines(warm).count();
                     raw.run("warm-raw", warm, w, timeout);
                     farm.run("warm-tf", warm, w, 1, timeout);
-                    if (o.chunk > 1) {
+                    if (chunkedToo) {
                         farm.run("warm-tfc", warm, w, o.chunk, timeout);
                     }
                     farm.resetHeap();
@@ -208,8 +224,10 @@ public final class Bench {
                     for (int r = 1; r <= o.runs; r++) {
                         String n = String.valueOf(r);
                         record(out, variants, "raw baseline", cpu.measure(() -> raw.run("raw-" + n, job, wl.tasks(), timeout)));
-                        record(out, variants, "taskfarm", cpu.measure(() -> farm.run("tf-" + n, job, wl.tasks(), 1, timeout)));
-                        if (o.chunk > 1) {
+                        if (perMessage) {
+                            record(out, variants, "taskfarm", cpu.measure(() -> farm.run("tf-" + n, job, wl.tasks(), 1, timeout)));
+                        }
+                        if (chunkedToo) {
                             record(out, variants, chunked,
                                     cpu.measure(() -> farm.run("tfc-" + n, job, wl.tasks(), o.chunk, timeout)));
                         }
@@ -232,6 +250,9 @@ public final class Bench {
             int first = o.workers.get(0);
             for (int k : o.workers.subList(1, o.workers.size())) {
                 for (String v : List.of("raw baseline", "taskfarm")) {
+                    if (!byWorkers.get(first).containsKey(v)) {
+                        continue;
+                    }
                     double a = Stats.median(tps(byWorkers.get(first).get(v)));
                     double b = Stats.median(tps(byWorkers.get(k).get(v)));
                     out.printf("scaling %-13s %d -> %d worker processes: %.0f -> %.0f tasks/s = %.2fx%n", v, first, k, a, b,
