@@ -91,7 +91,7 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("taskPublisher", publisher);
             context.addService(new Closer(publisher));
             ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 250),
-                    s.getInt("taskfarm.collector.commit-interval-ms", 20));
+                    s.getInt("taskfarm.collector.commit-interval-ms", 50));
             context.addService(new Closer(buffer));
             registry.bind("replyBuffer", buffer);
             registry.bind("replyGate", new ReplyGate(buffer));

@@ -189,7 +189,11 @@ public final class Bench {
             brokerVersion = c.getServerProperties().get("product") + " " + c.getServerProperties().get("version");
         }
         Path job = wl.write(dir, "job", wl.tasks());
-        Path warm = wl.write(dir, "warm", Math.min(wl.tasks(), "cpu".equals(wl.name()) ? 40 : 10_000));
+        // warm-up: 20000 tiny tasks through both paths (the JIT compiles the messaging code, as in a
+        // long-running coordinator), then for cpu a few tasks of the workload itself
+        Workload tiny = new Workload("tiny", 20_000, 1);
+        Path warm = tiny.write(dir, "warm", 20_000);
+        Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", 40) : null;
         boolean perMessage = o.variants.contains("taskfarm");
         boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
         Path single = wl.write(dir, "single", 1);
@@ -213,11 +217,14 @@ public final class Bench {
             try (RawBaseline raw = new RawBaseline(rabbit, prefix, k * o.consumers, runDir);
                  FarmUnderTest farm = FarmUnderTest.start(o, rabbit, prefix, k, runDir)) {
                 try {
-                    int w = (int) Files.lines(warm).count();
-                    raw.run("warm-raw", warm, w, timeout);
-                    farm.run("warm-tf", warm, w, 1, timeout);
+                    raw.run("warm-raw", warm, 20_000, timeout);
+                    farm.run("warm-tf", warm, 20_000, 1, timeout);
                     if (chunkedToo) {
-                        farm.run("warm-tfc", warm, w, o.chunk, timeout);
+                        farm.run("warm-tfc", warm, 20_000, o.chunk, timeout);
+                    }
+                    if (warmCpu != null) {
+                        raw.run("warm-raw-cpu", warmCpu, 40, timeout);
+                        farm.run("warm-tf-cpu", warmCpu, 40, 1, timeout);
                     }
                     farm.resetHeap();
                     CpuMeter cpu = new CpuMeter(farm);
