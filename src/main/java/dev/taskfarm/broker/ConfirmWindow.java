@@ -36,6 +36,8 @@ public final class ConfirmWindow implements ConfirmListener {
         this.permits = new Semaphore(Math.max(1, size));
         channel.confirmSelect();
         channel.addConfirmListener(this);
+        // no confirm will come for what is outstanding when the channel goes
+        channel.addShutdownListener(cause -> failAll());
     }
 
     public Channel channel() {
