@@ -44,11 +44,16 @@ class ConfirmWindowIT {
                 assertThat(window.inFlight()).isZero();
                 assertThat(admin.messageCount(queue)).isEqualTo(500);
 
-                window.channel().close();
-                assertThatThrownBy(() -> window.publish("", queue, persistent, "late".getBytes(), settled::add, 1000))
+                // the broker closes the channel (404, no such exchange) with this publish unconfirmed
+                ConfirmWindow doomed = new ConfirmWindow(c.createChannel(), 50);
+                List<Boolean> failed = new CopyOnWriteArrayList<>();
+                doomed.publish("no-such-exchange-" + queue, "x", persistent, "lost".getBytes(), failed::add, 10_000);
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !failed.isEmpty());
+                assertThat(failed).containsExactly(false);
+                assertThat(doomed.inFlight()).isZero();
+                assertThatThrownBy(() -> doomed.publish("", queue, persistent, "late".getBytes(), failed::add, 1000))
                         .isInstanceOfAny(com.rabbitmq.client.AlreadyClosedException.class, java.io.IOException.class,
                                 TimeoutException.class);
-                assertThat(settled).hasSize(500);
             } finally {
                 admin.queueDelete(queue);
             }
