@@ -15,8 +15,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link BenchNode} JVM seen from the benchmark: start, send commands, read answers, stop. */
-final class NodeProcess implements AutoCloseable {
+/**
+ * A {@link BenchNode} JVM seen from the benchmark (or a test): start, send commands, read answers,
+ * stop, or kill it the hard way.
+ */
+public final class NodeProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
@@ -35,8 +38,8 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** Starts a node with these JVM options and taskfarm properties; waits until it is ready. */
-    static NodeProcess start(String name, List<String> jvmOptions, Map<String, String> props, Map<String, String> env,
-            Path logDir) throws Exception {
+    public static NodeProcess start(String name, List<String> jvmOptions, Map<String, String> props,
+            Map<String, String> env, Path logDir) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -71,12 +74,12 @@ final class NodeProcess implements AutoCloseable {
         answers.add("exited");
     }
 
-    void send(String command) {
+    public void send(String command) {
         commands.println(command);
     }
 
     /** The next answer starting with {@code prefix}; fails on a "failed" answer, an exit or the timeout. */
-    String await(String prefix, long timeoutSeconds) throws Exception {
+    public String await(String prefix, long timeoutSeconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (true) {
             String a = answers.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -92,8 +95,14 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    Path log() {
+    public Path log() {
         return log;
+    }
+
+    /** SIGKILL: no shutdown hook, no graceful stop, like a pod killed by the kernel. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     @Override
