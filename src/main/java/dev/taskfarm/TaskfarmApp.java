@@ -21,6 +21,9 @@ public final class TaskfarmApp {
      * {@link TaskfarmCli}); no arguments, or options only, run the farm.
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("bench")) {
+            System.exit(dev.taskfarm.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (TaskfarmCli.isCommand(args)) {
             System.exit(TaskfarmCli.run(args));
         }

@@ -31,6 +31,7 @@ import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.JobWatchdog;
 import dev.taskfarm.collect.LedgerAggregationRepository;
+import dev.taskfarm.collect.ReplyBuffer;
 import dev.taskfarm.collect.ReplyGate;
 import dev.taskfarm.collect.ResultAggregation;
 import dev.taskfarm.collect.ResultWriter;
@@ -42,7 +43,9 @@ import dev.taskfarm.work.CancelledJobs;
 import dev.taskfarm.work.ComputeRunner;
 import dev.taskfarm.wire.ControlMessages;
 import dev.taskfarm.wire.ReplyMessages;
+import dev.taskfarm.wire.ReplyPublisher;
 import dev.taskfarm.wire.RequestMessages;
+import dev.taskfarm.wire.TaskPublisher;
 
 /**
  * Creates the beans the YAML routes call, for the role this process plays: the broker connection
@@ -90,9 +93,16 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         if (role.works()) {
             ComputeRunner runner = new ComputeRunner(computes,
-                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(), metrics);
+                    s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(),
+                    new ComputeRunner.Retry(s.getInt("taskfarm.retry.max", 3), s.getInt("taskfarm.retry.delay-ms", 100),
+                            Double.parseDouble(s.get("taskfarm.retry.backoff", "2.0")),
+                            s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics);
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
+            ReplyPublisher replies = new ReplyPublisher(connectionFactory.getRabbitConnectionFactory(),
+                    s.getInt("taskfarm.worker.confirm-window", 1000), s.getInt("taskfarm.publish.confirm-timeout-ms", 30000));
+            registry.bind("replyPublisher", replies);
+            context.addService(new Closer(replies));
         }
         if (role.coordinates()) {
             JobLedger ledger = ledger(context, s);
@@ -101,7 +111,8 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobProgress", progress);
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
-                    s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15))));
+                    s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
+                    s.getInt("taskfarm.publish.chunk-size", 1)));
             var claims = new dev.taskfarm.intake.InboxClaims(ledger,
                     s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
                     s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
@@ -109,13 +120,21 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("inboxClaims", claims);
             context.addService(claims);
             registry.bind("requestMessages", new RequestMessages(topology.replies()));
-            registry.bind("replyGate", new ReplyGate(ledger));
+            TaskPublisher publisher = new TaskPublisher(connectionFactory.getRabbitConnectionFactory(), topology.requests(),
+                    s.getInt("taskfarm.publish.confirm-window", 1000),
+                    s.getInt("taskfarm.publish.confirm-timeout-ms", 30000), progress);
+            registry.bind("taskPublisher", publisher);
+            context.addService(new Closer(publisher));
+            ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 250),
+                    s.getInt("taskfarm.collector.commit-interval-ms", 50));
+            context.addService(new Closer(buffer));
+            registry.bind("replyBuffer", buffer);
+            registry.bind("replyGate", new ReplyGate(buffer));
             registry.bind("resultAggregation", new ResultAggregation());
-            registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, progress));
-            registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox"))));
+            registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
+            registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox")),
+                    ndjsonFrom(s)));
             registry.bind("jobWatchdog", new JobWatchdog(ledger, s.getInt("taskfarm.watchdog.grace-ms", 5000)));
-            registry.bind("publishPool", context.getExecutorServiceManager().newThreadPool(this, "taskfarm-publish",
-                    s.getInt("taskfarm.publish.threads", 16), s.getInt("taskfarm.publish.threads", 16)));
             bindApi(context, s, ledger, progress, cancelled);
             registry.bind("queueMonitor", new QueueMonitor(connectionFactory, topology, metrics));
             for (var job : ledger.inStatus(dev.taskfarm.ledger.JobRow.RUNNING)) {
@@ -151,6 +170,17 @@ public class TaskfarmBeans implements CamelConfiguration {
         VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
         context.getRegistry().bind("vertxOptions", vertx);
         context.addStartupListener(new HttpErrors());
+    }
+
+    /** Jobs from this many tasks get an NDJSON result file (taskfarm.result.format / .ndjson-from). */
+    static long ndjsonFrom(Settings s) {
+        String format = s.get("taskfarm.result.format", "auto");
+        return switch (format) {
+            case "json" -> Long.MAX_VALUE;
+            case "ndjson" -> 0;
+            case "auto" -> s.getInt("taskfarm.result.ndjson-from", 100_000);
+            default -> throw new IllegalStateException("taskfarm.result.format must be auto, json or ndjson, got \"" + format + "\"");
+        };
     }
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
@@ -233,7 +263,8 @@ public class TaskfarmBeans implements CamelConfiguration {
         if (url == null) {
             Path data = Path.of(s.get("taskfarm.data", "data"));
             Files.createDirectories(data);
-            // WRITE_DELAY=0: a commit reaches the file at once, so a SIGKILL loses no acknowledged result
+            // WRITE_DELAY=0: a commit is on disk when commit() returns. H2's default (500 ms) loses
+            // the last committed results when the process is killed, after their replies were acked.
             url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         }
         hc.setJdbcUrl(url);

@@ -15,11 +15,16 @@ import dev.taskfarm.wire.Wire;
  * Live progress of the jobs this coordinator collects: counts since start, rate and ETA. The same
  * numbers feed the log (at most one line per job per interval, so a fast job does not flood it),
  * the metrics (per-job gauges read the tally) and the API ({@link #rate}/{@link #etaSeconds}
- * compute the API's numbers from the ledger's counts the same way).
+ * compute the API's numbers from the ledger's counts the same way); and the task round trip
+ * (request published to result recorded), sampled on at most {@link #MAX_SAMPLES} tasks per job
+ * so memory stays bounded however large the job.
  */
 public class JobProgress {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.progress");
+
+    /** Most tasks per job whose round trip is sampled. */
+    public static final int MAX_SAMPLES = 20_000;
 
     /** A job's live numbers. */
     public static final class Tally {
@@ -32,6 +37,9 @@ public class JobProgress {
         volatile long lastLogAt;
         /** When the job ended (its numbers are frozen from then on), or 0. */
         volatile long endedAt;
+        private final int stride;
+        private final long[] publishedAt;
+        private final long[] roundTrip;
 
         Tally(String jobId, int total, int done, int failed, long startedAt) {
             this.jobId = jobId;
@@ -40,6 +48,35 @@ public class JobProgress {
             this.failed = failed;
             this.startedAt = startedAt;
             this.lastLogAt = System.currentTimeMillis();
+            this.stride = Math.max(1, (total + MAX_SAMPLES - 1) / MAX_SAMPLES);
+            int samples = (total + stride - 1) / stride;
+            this.publishedAt = new long[samples];
+            this.roundTrip = new long[samples];
+        }
+
+        void published(int first, int count, long now) {
+            for (int i = first + (stride - first % stride) % stride; i < first + count && i < total; i += stride) {
+                publishedAt[i / stride] = now;
+            }
+        }
+
+        void recorded(int index, long now) {
+            if (index >= 0 && index < total && index % stride == 0 && publishedAt[index / stride] != 0) {
+                roundTrip[index / stride] = now - publishedAt[index / stride];
+            }
+        }
+
+        /**
+         * Round-trip time in microseconds at the given quantile (0..1) over the sampled tasks that
+         * have a result, or -1 when none does.
+         */
+        public long roundTripMicros(double quantile) {
+            long[] rtt = java.util.Arrays.stream(roundTrip).filter(v -> v > 0).sorted().toArray();
+            if (rtt.length == 0) {
+                return -1;
+            }
+            int i = (int) Math.min(rtt.length - 1, Math.max(0, Math.ceil(quantile * rtt.length) - 1));
+            return rtt[i] / 1000;
         }
 
         public String jobId() {
@@ -127,12 +164,21 @@ public class JobProgress {
         metrics.taskPublished();
     }
 
-    void onResult(String jobId, boolean ok) {
+    /** Requests for tasks first..first+count-1 are being published now. */
+    public void onPublished(String jobId, int first, int count) {
+        Tally t = tallies.get(jobId);
+        if (t != null) {
+            t.published(first, count, System.nanoTime());
+        }
+    }
+
+    void onResult(String jobId, int index, boolean ok) {
         metrics.taskResult(ok);
         Tally t = tallies.get(jobId);
         if (t == null) {
             return;
         }
+        t.recorded(index, System.nanoTime());
         synchronized (t) {
             t.done++;
             if (!ok) {

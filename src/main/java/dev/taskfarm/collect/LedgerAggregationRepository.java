@@ -20,7 +20,9 @@ import dev.taskfarm.ledger.TaskResult;
 import dev.taskfarm.wire.Wire;
 
 /**
- * Aggregation repository backed by the job ledger, with O(1) work per reply.
+ * Aggregation repository backed by the job ledger, with O(1) work per reply. Results go to the
+ * ledger through the collector's {@link ReplyBuffer} (group commit); a completing job commits
+ * them before it is claimed.
  *
  * <p>Camel's stock JDBC repository stores the whole aggregated exchange and rewrites it on every
  * reply, which is quadratic in the job size. Here the aggregate is rebuilt from the job's ledger
@@ -37,18 +39,23 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
     private static final Logger LOG = LoggerFactory.getLogger(LedgerAggregationRepository.class);
 
     private final JobLedger ledger;
-    private final JobProgress progress;
+    private final ReplyBuffer buffer;
     private long recoveryInterval = 5000;
 
-    public LedgerAggregationRepository(JobLedger ledger, JobProgress progress) {
+    public LedgerAggregationRepository(JobLedger ledger, ReplyBuffer buffer) {
         this.ledger = ledger;
-        this.progress = progress;
+        this.buffer = buffer;
     }
 
     @Override
     public Exchange get(CamelContext camelContext, String jobId) {
-        JobRow job = find(jobId);
-        return job != null && job.isRunning() ? handle(camelContext, job) : null;
+        try {
+            JobRow job = buffer.job(jobId);
+            int count = buffer.count(jobId);
+            return job != null && count >= 0 ? handle(camelContext, job, count) : null;
+        } catch (SQLException e) {
+            throw new RuntimeCamelException("cannot read job " + jobId + " from the ledger", e);
+        }
     }
 
     @Override
@@ -65,8 +72,8 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
             by = exchange.getProperty(ExchangePropertyKey.AGGREGATED_COMPLETED_BY, "size", String.class);
         }
         try {
-            boolean claimed = ledger.claimCompletion(jobId, by);
-            exchange.setProperty(Collect.CLAIMED, claimed);
+            // the result writer reads the ledger: everything accepted is committed with the claim
+            exchange.setProperty(Collect.CLAIMED, buffer.commitAndClaim(jobId, by));
         } catch (SQLException e) {
             throw new RuntimeCamelException("cannot complete job " + jobId + " in the ledger", e);
         }
@@ -107,18 +114,18 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
             return null;
         }
         LOG.info("Recovering job {}: it completed ({}) but its result was not written yet", jobId, job.completedBy());
-        Exchange exchange = handle(camelContext, job);
+        Exchange exchange = handle(camelContext, job, job.done());
         exchange.setProperty(ExchangePropertyKey.AGGREGATED_COMPLETED_BY, job.completedBy());
         exchange.setProperty(Collect.CLAIMED, true);
         return exchange;
     }
 
-    private Exchange handle(CamelContext camelContext, JobRow job) {
+    private Exchange handle(CamelContext camelContext, JobRow job, int done) {
         Exchange exchange = new DefaultExchange(camelContext);
         exchange.setExchangeId(Collect.exchangeId(job.jobId()));
         exchange.getMessage().setHeader(Wire.JOB_ID, job.jobId());
         exchange.getMessage().setHeader(Wire.TASK_COUNT, job.total());
-        exchange.setProperty(ExchangePropertyKey.AGGREGATED_SIZE, job.done());
+        exchange.setProperty(ExchangePropertyKey.AGGREGATED_SIZE, done);
         exchange.setProperty(ExchangePropertyKey.AGGREGATED_CORRELATION_KEY, job.jobId());
         // restores the job deadline in the aggregator's timeout map after a restart
         exchange.setProperty(ExchangePropertyKey.AGGREGATED_TIMEOUT, Math.max(1, job.deadlineAt() - System.currentTimeMillis()));
@@ -132,11 +139,7 @@ public class LedgerAggregationRepository extends ServiceSupport implements Recov
         }
         exchange.removeProperty(Collect.PENDING_RESULT);
         try {
-            if (ledger.record(jobId, result)) {
-                progress.onResult(jobId, result.ok());
-            } else {
-                LOG.debug("Result {}:{} not counted: already recorded or the job is no longer running", jobId, result.index());
-            }
+            buffer.add(jobId, result);
         } catch (SQLException e) {
             throw new RuntimeCamelException("cannot record result " + jobId + ":" + result.index(), e);
         }

@@ -1,10 +1,17 @@
 package dev.taskfarm.collect;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
@@ -20,20 +27,46 @@ import dev.taskfarm.wire.Wire;
  * results from the ledger in index order (so a million-task job needs no more memory than a small
  * one). The file is written under a temporary name and renamed, so a reader never sees half a
  * result. Tasks without a result (timeout, cancel) are listed with status {@code missing}.
+ *
+ * <p>Large jobs (at least {@code ndjsonFrom} tasks, or all jobs with format {@code ndjson}) get
+ * {@code <outbox>/<jobId>.result.ndjson} instead: the first line is the summary object (the JSON
+ * form without {@code results}), then one line per task, so a reader can stream it too.
  */
 public class ResultWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** Told about every result file written (for example by the benchmark). */
+    public interface Listener {
+        void written(JobRow job, String status, Path file, JobProgress.Tally tally);
+    }
+
     private final JobLedger ledger;
     private final ResultDocument document;
     private final JobProgress progress;
     private final Path outbox;
+    private final long ndjsonFrom;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox) {
+        this(ledger, progress, outbox, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param ndjsonFrom jobs with at least this many tasks get an NDJSON result (0: every job,
+     *                   {@code Long.MAX_VALUE}: none)
+     */
+    public ResultWriter(JobLedger ledger, JobProgress progress, Path outbox, long ndjsonFrom) {
         this.ledger = ledger;
         this.document = new ResultDocument(ledger);
         this.progress = progress;
         this.outbox = outbox;
+        this.ndjsonFrom = ndjsonFrom;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
     }
 
     public void write(Exchange exchange) throws Exception {
@@ -51,11 +84,18 @@ public class ResultWriter {
         String status = finalStatus(job, completedBy);
         long finishedAt = System.currentTimeMillis();
         Files.createDirectories(outbox);
-        Path target = outbox.resolve(jobId + ".result.json");
-        Path tmp = outbox.resolve("." + jobId + ".result.json.tmp");
+        boolean ndjson = job.total() >= ndjsonFrom;
+        String name = jobId + (ndjson ? ".result.ndjson" : ".result.json");
+        Path target = outbox.resolve(name);
+        Path tmp = outbox.resolve("." + name + ".tmp");
         int missing;
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            missing = document.write(out, job, status, finishedAt, ResultDocument.Format.JSON, null);
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+            if (ndjson) {
+                writeSummaryLine(out, job, status, finishedAt);
+            }
+            // the NDJSON document ends each line with a newline itself
+            missing = document.write(keepOpen(out), job, status, finishedAt,
+                    ndjson ? ResultDocument.Format.NDJSON : ResultDocument.Format.JSON, null);
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -63,12 +103,22 @@ public class ResultWriter {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         ledger.finish(jobId, status, target.toString(), finishedAt);
+        JobProgress.Tally tally = progress.get(jobId);
         progress.finished(jobId, status);
         exchange.getMessage().setHeader("TaskfarmJobStatus", status);
         exchange.getMessage().setHeader("TaskfarmResultFile", target.toString());
-        LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms -> {}", jobId, status, job.done() - job.failed(),
+        LOG.info("Job {} {}: {}/{} succeeded, {} failed{} in {} ms{} -> {}", jobId, status, job.done() - job.failed(),
                 job.total(), job.failed(), missing > 0 ? ", " + missing + " missing" : "",
-                finishedAt - job.createdAt(), target);
+                finishedAt - job.createdAt(), roundTrips(tally), target);
+        for (Listener l : listeners) {
+            l.written(job, status, target, tally);
+        }
+    }
+
+    private static String roundTrips(JobProgress.Tally tally) {
+        long p50 = tally == null ? -1 : tally.roundTripMicros(0.5);
+        return p50 < 0 ? "" : String.format(", task round trip p50 %.1f ms, p99 %.1f ms", p50 / 1000.0,
+                tally.roundTripMicros(0.99) / 1000.0);
     }
 
     static String finalStatus(JobRow job, String completedBy) {
@@ -79,5 +129,39 @@ public class ResultWriter {
             return "completed";
         }
         return job.failed() == job.total() ? "failed" : "partial";
+    }
+
+    /** The document closes what it writes to; the summary line's stream stays usable around it. */
+    private static OutputStream keepOpen(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    /** The first line of an NDJSON result: the job's summary; one line per task follows. */
+    private static void writeSummaryLine(OutputStream out, JobRow job, String status, long finishedAt) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)
+                .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+            g.writeStartObject();
+            g.writeStringField("jobId", job.jobId());
+            g.writeStringField("status", status);
+            g.writeStringField("compute", job.compute());
+            g.writeNumberField("total", job.total());
+            g.writeNumberField("succeeded", job.done() - job.failed());
+            g.writeNumberField("failed", job.failed());
+            g.writeNumberField("missing", job.total() - job.done());
+            g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
+            g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
+            g.writeEndObject();
+        }
+        out.write('\n');
     }
 }

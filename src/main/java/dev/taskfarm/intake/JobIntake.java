@@ -36,20 +36,23 @@ public class JobIntake {
     private final JobProgress progress;
     private final String defaultCompute;
     private final Duration defaultTimeout;
+    private final int defaultChunkSize;
 
     public JobIntake(JobLedger ledger, ComputeRegistry computes, JobProgress progress, String defaultCompute,
-            Duration defaultTimeout) {
+            Duration defaultTimeout, int defaultChunkSize) {
         this.ledger = ledger;
         this.computes = computes;
         this.progress = progress;
         this.defaultCompute = defaultCompute;
         this.defaultTimeout = defaultTimeout;
+        this.defaultChunkSize = Math.max(1, defaultChunkSize);
     }
 
     /**
      * Validates and registers the job in the message body (a file), setting the job headers.
      * The job id comes from the input's "id", else from the header {@code TaskfarmJobId} when a
-     * caller chose one, else from the file name.
+     * caller chose one, else from the file name. Tasks per request message: the input's
+     * "chunkSize", else the header {@code TaskfarmChunkSize} a caller set, else the configured default.
      */
     public void accept(Exchange exchange) throws BadJobException, SQLException {
         Message in = exchange.getMessage();
@@ -74,12 +77,19 @@ public class JobIntake {
             }
             LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
         }
+        int chunk = spec.chunkSize() > 0 ? spec.chunkSize() : in.getHeader(Wire.CHUNK_SIZE, defaultChunkSize, Integer.class);
+        chunk = Math.max(1, Math.min(chunk, JobFile.MAX_CHUNK));
         progress.track(jobId, spec.taskCount(), 0, 0, now);
         in.setHeader(Wire.JOB_ID, jobId);
         in.setHeader(Wire.TASK_COUNT, spec.taskCount());
         in.setHeader(Wire.COMPUTE, compute);
-        LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}", jobId, spec.taskCount(),
-                spec.format().name().toLowerCase(), compute, timeout);
+        if (chunk > 1) {
+            in.setHeader(Wire.CHUNK_SIZE, chunk);
+        } else {
+            in.removeHeader(Wire.CHUNK_SIZE);
+        }
+        LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}{}", jobId, spec.taskCount(),
+                spec.format().name().toLowerCase(), compute, timeout, chunk > 1 ? ", " + chunk + " tasks per message" : "");
     }
 
     /** Marks the job as fully published. */
@@ -90,8 +100,10 @@ public class JobIntake {
                 exchange.getMessage().getHeader(Wire.TASK_COUNT));
     }
 
-    /** The job's tasks, streamed from the file for the splitter. */
-    public JobFile.TaskIterator tasks(Exchange exchange) throws java.io.IOException {
-        return JobFile.tasks(exchange.getMessage().getBody(File.class).toPath());
+    /** The job's tasks (or chunks of tasks), streamed from the file for the splitter. */
+    public java.util.Iterator<String> tasks(Exchange exchange) throws java.io.IOException {
+        Path file = exchange.getMessage().getBody(File.class).toPath();
+        int chunk = exchange.getMessage().getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
+        return chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file);
     }
 }

@@ -34,6 +34,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class JobFile {
 
     static final int MAX_NESTING = 64;
+    /** Most tasks one request message may carry. */
+    public static final int MAX_CHUNK = 10_000;
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build());
@@ -51,7 +53,7 @@ public final class JobFile {
             if (count == 0) {
                 throw new BadJobException("the job has no tasks");
             }
-            return new JobSpec(count, cursor.compute, cursor.timeout, cursor.jobId, cursor.format);
+            return new JobSpec(count, cursor.compute, cursor.timeout, cursor.jobId, cursor.format, cursor.chunkSize);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             throw new BadJobException("the input exceeds a JSON limit: " + e.getOriginalMessage(), e);
         } catch (JsonParseException e) {
@@ -71,6 +73,14 @@ public final class JobFile {
         } catch (BadJobException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Streams the tasks of a file that {@link #inspect} accepted in chunks of {@code size} tasks,
+     * each chunk a JSON array text (the last one may be shorter): the body of a chunked request.
+     */
+    public static ChunkIterator chunks(Path file, int size) throws IOException {
+        return new ChunkIterator(tasks(file), size);
     }
 
     private static String location(com.fasterxml.jackson.core.JsonLocation loc) {
@@ -114,6 +124,39 @@ public final class JobFile {
         }
     }
 
+    /** Iterator over chunks of tasks as JSON array texts; Camel's splitter closes it when done. */
+    public static final class ChunkIterator implements Iterator<String>, Closeable {
+        private final TaskIterator tasks;
+        private final int size;
+
+        ChunkIterator(TaskIterator tasks, int size) {
+            this.tasks = tasks;
+            this.size = Math.max(1, size);
+        }
+
+        @Override
+        public boolean hasNext() {
+            return tasks.hasNext();
+        }
+
+        @Override
+        public String next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            StringBuilder sb = new StringBuilder(size * 48).append('[');
+            for (int n = 0; n < size && tasks.hasNext(); n++) {
+                sb.append(n == 0 ? "" : ",").append(tasks.next());
+            }
+            return sb.append(']').toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            tasks.close();
+        }
+    }
+
     /** Walks the tasks of one input with a streaming parser, whatever its format. */
     static final class TaskCursor implements Closeable {
         private final JsonParser parser;
@@ -122,6 +165,7 @@ public final class JobFile {
         String compute;
         Duration timeout;
         String jobId;
+        int chunkSize;
         private int index;
         private boolean inArray;
         private boolean finished;
@@ -200,9 +244,15 @@ public final class JobFile {
                     }
                 }
                 case "timeout" -> timeout = duration(value);
+                case "chunkSize" -> {
+                    if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 1 || value.asInt() > MAX_CHUNK) {
+                        throw new BadJobException("\"chunkSize\" must be a whole number from 1 to " + MAX_CHUNK + ", got " + value);
+                    }
+                    chunkSize = value.asInt();
+                }
                 case "tasks" -> throw new BadJobException("\"tasks\" appears twice in the job object");
                 default -> throw new BadJobException("unknown job field \"" + field
-                        + "\" (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\")");
+                        + "\" (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\", \"chunkSize\")");
             }
         }
 

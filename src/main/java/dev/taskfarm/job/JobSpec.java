@@ -10,8 +10,13 @@ import java.time.Duration;
  * @param timeout   job timeout named by the input, or null for the configured default
  * @param jobId     job id named by the input, or null to take it from the file name
  * @param format    the input format that was detected
+ * @param chunkSize tasks per request message named by the input ({@code "chunkSize"}), or 0 for the default
  */
-public record JobSpec(int taskCount, String compute, Duration timeout, String jobId, Format format) {
+public record JobSpec(int taskCount, String compute, Duration timeout, String jobId, Format format, int chunkSize) {
+
+    public JobSpec(int taskCount, String compute, Duration timeout, String jobId, Format format) {
+        this(taskCount, compute, timeout, jobId, format, 0);
+    }
 
     public enum Format { ARRAY, OBJECT, NDJSON }
 }

@@ -114,12 +114,7 @@ public class JobLedger {
             try {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO tf_results (job_id, idx, status, result, error,"
                         + " worker) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, jobId);
-                    ps.setInt(2, r.index());
-                    ps.setString(3, r.ok() ? "ok" : "error");
-                    ps.setString(4, r.result());
-                    ps.setString(5, truncate(r.error(), 2000));
-                    ps.setString(6, truncate(r.worker(), 200));
+                    bindResult(ps, jobId, r);
                     ps.executeUpdate();
                 }
                 int counted;
@@ -148,10 +143,141 @@ public class JobLedger {
         }
     }
 
+    /** The indexes in [from, to) of a job that have a recorded result. */
+    public java.util.BitSet recordedIn(String jobId, int from, int to) throws SQLException {
+        java.util.BitSet seen = new java.util.BitSet();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT idx FROM tf_results WHERE job_id = ? AND idx >= ? AND idx < ?")) {
+            ps.setString(1, jobId);
+            ps.setInt(2, from);
+            ps.setInt(3, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seen.set(rs.getInt(1));
+                }
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Records many results of many jobs in one transaction (a group commit): per job one counter
+     * update and a batch of inserts. A job whose counter update fails (not running, or the batch
+     * would overflow its task count because some result is recorded already) and every job of a
+     * batch that hits an existing result are recorded one by one instead, so each result is
+     * counted at most once and none is lost.
+     *
+     * @return per job, the results that were recorded and counted
+     */
+    public java.util.Map<String, List<TaskResult>> recordAll(java.util.Map<String, List<TaskResult>> results)
+            throws SQLException {
+        return recordAll(results, null, null, new boolean[1]);
+    }
+
+    /**
+     * {@link #recordAll(java.util.Map)}, then in the same transaction {@link #claimCompletion}
+     * of {@code claimJobId} (when not null): a completing job costs one commit, not two.
+     *
+     * @param claimed set to whether the claim succeeded
+     */
+    public java.util.Map<String, List<TaskResult>> recordAll(java.util.Map<String, List<TaskResult>> results,
+            String claimJobId, String completedBy, boolean[] claimed) throws SQLException {
+        java.util.Map<String, List<TaskResult>> counted = new java.util.LinkedHashMap<>();
+        List<String> oneByOne = new ArrayList<>();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement count = c.prepareStatement("UPDATE tf_jobs SET done = done + ?, failed = failed + ?"
+                        + " WHERE job_id = ? AND status = ? AND done + ? <= total");
+                     PreparedStatement insert = c.prepareStatement("INSERT INTO tf_results (job_id, idx, status, result,"
+                             + " error, worker) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    boolean any = false;
+                    for (var e : results.entrySet()) {
+                        List<TaskResult> rs = e.getValue();
+                        int failed = (int) rs.stream().filter(r -> !r.ok()).count();
+                        count.setInt(1, rs.size());
+                        count.setInt(2, failed);
+                        count.setString(3, e.getKey());
+                        count.setString(4, JobRow.RUNNING);
+                        count.setInt(5, rs.size());
+                        if (count.executeUpdate() != 1) {
+                            oneByOne.add(e.getKey());
+                            continue;
+                        }
+                        for (TaskResult r : rs) {
+                            bindResult(insert, e.getKey(), r);
+                            insert.addBatch();
+                            any = true;
+                        }
+                        counted.put(e.getKey(), rs);
+                    }
+                    if (any) {
+                        insert.executeBatch();
+                    }
+                }
+                if (claimJobId != null && !oneByOne.contains(claimJobId)) {
+                    claimed[0] = claimCompletion(c, claimJobId, completedBy);
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                if (!isUniqueViolation(e)) {
+                    throw e;
+                }
+                counted.clear();
+                oneByOne.clear();
+                oneByOne.addAll(results.keySet());
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+        for (String jobId : oneByOne) {
+            for (TaskResult r : results.get(jobId)) {
+                if (record(jobId, r)) {
+                    counted.computeIfAbsent(jobId, k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        if (claimJobId != null && oneByOne.contains(claimJobId)) {
+            claimed[0] = claimCompletion(claimJobId, completedBy);
+        }
+        return counted;
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (UNIQUE_VIOLATION.equals(x.getSQLState())) {
+                return true;
+            }
+        }
+        return e.getCause() instanceof SQLException cause && UNIQUE_VIOLATION.equals(cause.getSQLState());
+    }
+
+    private static void bindResult(PreparedStatement ps, String jobId, TaskResult r) throws SQLException {
+        ps.setString(1, jobId);
+        ps.setInt(2, r.index());
+        ps.setString(3, r.ok() ? "ok" : "error");
+        ps.setString(4, r.result());
+        ps.setString(5, truncate(r.error(), 2000));
+        ps.setString(6, truncate(r.worker(), 200));
+    }
+
     /** Moves a running job to completing; only one caller ever wins. */
     public boolean claimCompletion(String jobId, String completedBy) throws SQLException {
-        return execute("UPDATE tf_jobs SET status = ?, completed_by = ? WHERE job_id = ? AND status = ?",
-                JobRow.COMPLETING, completedBy, jobId, JobRow.RUNNING) == 1;
+        try (Connection c = dataSource.getConnection()) {
+            return claimCompletion(c, jobId, completedBy);
+        }
+    }
+
+    private static boolean claimCompletion(Connection c, String jobId, String completedBy) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tf_jobs SET status = ?, completed_by = ?"
+                + " WHERE job_id = ? AND status = ?")) {
+            ps.setString(1, JobRow.COMPLETING);
+            ps.setString(2, completedBy);
+            ps.setString(3, jobId);
+            ps.setString(4, JobRow.RUNNING);
+            return ps.executeUpdate() == 1;
+        }
     }
 
     /** Records the final status of a completing job. */

@@ -10,6 +10,8 @@ final class AmqpHeaders {
     static final String CONTENT_TYPE = SpringRabbitMQConstants.CONTENT_TYPE;
     static final String DELIVERY_MODE = SpringRabbitMQConstants.DELIVERY_MODE;
     static final String ROUTING_KEY = SpringRabbitMQConstants.ROUTING_OVERRIDE_KEY;
+    static final String DELIVERY_TAG = SpringRabbitMQConstants.DELIVERY_TAG;
+    static final String CHANNEL = SpringRabbitMQConstants.CHANNEL;
 
     private AmqpHeaders() {
     }

@@ -19,11 +19,18 @@ public class RequestMessages {
         this.repliesQueue = repliesQueue;
     }
 
+    /**
+     * Prepares the split part: one task, or with header {@link Wire#CHUNK_SIZE} a JSON array of
+     * that many tasks (fewer in the last chunk) starting at index split index x chunk size.
+     */
     public void prepare(Exchange exchange) {
         Message m = exchange.getMessage();
         String jobId = m.getHeader(Wire.JOB_ID, String.class);
-        int index = exchange.getProperty(Exchange.SPLIT_INDEX, Integer.class);
-        Object count = m.getHeader(Wire.TASK_COUNT);
+        int part = exchange.getProperty(Exchange.SPLIT_INDEX, Integer.class);
+        int count = m.getHeader(Wire.TASK_COUNT, Integer.class);
+        int chunk = m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
+        int index = part * chunk;
+        int size = Math.min(chunk, count - index);
         Object compute = m.getHeader(Wire.COMPUTE);
         Map<String, Object> h = m.getHeaders();
         h.clear();
@@ -32,7 +39,10 @@ public class RequestMessages {
         h.put(Wire.TASK_COUNT, count);
         h.put(Wire.COMPUTE, compute);
         h.put(Wire.ATTEMPT, 1);
-        h.put(AmqpHeaders.CORRELATION_ID, Wire.correlationId(jobId, index));
+        if (chunk > 1) {
+            h.put(Wire.CHUNK_SIZE, size);
+        }
+        h.put(AmqpHeaders.CORRELATION_ID, Wire.correlationId(jobId, index, chunk > 1 ? size : 1));
         h.put(AmqpHeaders.REPLY_TO, repliesQueue);
         h.put(AmqpHeaders.CONTENT_TYPE, Wire.CONTENT_TYPE_JSON);
         h.put(AmqpHeaders.DELIVERY_MODE, MessageDeliveryMode.PERSISTENT);

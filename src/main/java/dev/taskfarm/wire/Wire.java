@@ -20,6 +20,12 @@ public final class Wire {
     public static final String STATUS = "TaskfarmStatus";
     /** Reply error text, present when the status is error. */
     public static final String ERROR = "TaskfarmError";
+    /**
+     * Opt-in chunking (int, absent = 1): the request body is a JSON array of this many tasks, the
+     * first of which has index {@link #TASK_INDEX}; the reply body is an array of as many per-task
+     * outcomes. See docs/WIRE.md, "Chunked requests".
+     */
+    public static final String CHUNK_SIZE = "TaskfarmChunkSize";
     /** Host or pod that produced the reply (informational). */
     public static final String WORKER = "TaskfarmWorker";
 
@@ -34,5 +40,10 @@ public final class Wire {
     /** The AMQP correlation id of a task: {@code <jobId>:<index>}. */
     public static String correlationId(String jobId, int index) {
         return jobId + ":" + index;
+    }
+
+    /** The AMQP correlation id of a chunk: {@code <jobId>:<first>+<size>}. */
+    public static String correlationId(String jobId, int first, int size) {
+        return size == 1 ? correlationId(jobId, first) : jobId + ":" + first + "+" + size;
     }
 }

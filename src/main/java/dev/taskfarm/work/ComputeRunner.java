@@ -6,10 +6,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -22,6 +27,12 @@ import dev.taskfarm.wire.Wire;
  * Runs the compute a request names on the request body. The compute runs on its own thread so a
  * task that hangs is cut off after the task timeout (and interrupted) instead of holding the
  * worker forever.
+ *
+ * <p>A chunked request (header {@code TaskfarmChunkSize}, body a JSON array of tasks) is run task
+ * by task; each task gets its own retries with backoff (the {@code taskfarm.retry.*} policy that
+ * the route applies to single tasks) and its own timeout, and the body becomes an array of
+ * per-task outcomes, {@code {"status":"ok","result":...}} or {@code {"status":"error","error":"..."}},
+ * so one failing task does not fail its chunk.
  */
 public class ComputeRunner implements AutoCloseable {
 
@@ -29,6 +40,7 @@ public class ComputeRunner implements AutoCloseable {
 
     private final ComputeRegistry computes;
     private final long taskTimeoutMs;
+    private final Retry retry;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "taskfarm-compute");
         t.setDaemon(true);
@@ -37,19 +49,41 @@ public class ComputeRunner implements AutoCloseable {
 
     private final FarmMetrics metrics;
 
-    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, FarmMetrics metrics) {
+    /**
+     * Retries of a failing task inside a chunk (single tasks are retried by the route).
+     *
+     * @param max        retries after the first attempt
+     * @param delayMs    delay before the first retry
+     * @param backoff    multiplier of the delay per retry
+     * @param maxDelayMs longest delay
+     */
+    public record Retry(int max, long delayMs, double backoff, long maxDelayMs) {
+        public static final Retry NONE = new Retry(0, 0, 1, 0);
+
+        long delay(int retry) {
+            return (long) Math.min(maxDelayMs, delayMs * Math.pow(backoff, retry));
+        }
+    }
+
+    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics) {
         this.computes = computes;
         this.taskTimeoutMs = taskTimeoutMs;
+        this.retry = retry;
         this.metrics = metrics;
     }
 
-    /** Replaces the task body with the result JSON. */
+    /** Replaces the task body (or chunk of tasks) with the result JSON. */
     public void run(Exchange exchange) throws TaskFailedException, TaskRejectedException, InterruptedException {
         Message m = exchange.getMessage();
         String name = m.getHeader(Wire.COMPUTE, String.class);
         Compute compute = name == null ? null : computes.find(name);
         if (compute == null) {
             throw new TaskRejectedException("unknown compute \"" + name + "\" on this worker");
+        }
+        Integer chunk = m.getHeader(Wire.CHUNK_SIZE, Integer.class);
+        if (chunk != null) {
+            runChunk(m, compute, chunk);
+            return;
         }
         JsonNode task;
         try {
@@ -76,6 +110,94 @@ public class ComputeRunner implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new TaskFailedException("the result cannot be written as JSON: " + e.getMessage(), e);
         }
+    }
+
+    private void runChunk(Message m, Compute compute, int size) throws TaskRejectedException, InterruptedException {
+        JsonNode tasks;
+        try {
+            tasks = MAPPER.readTree(m.getBody(byte[].class));
+        } catch (Exception e) {
+            throw new TaskRejectedException("the chunk body is not JSON: " + e.getMessage());
+        }
+        if (tasks == null || !tasks.isArray() || tasks.size() != size) {
+            throw new TaskRejectedException("a chunked request body must be a JSON array of " + Wire.CHUNK_SIZE + "="
+                    + size + " tasks");
+        }
+        AtomicReferenceArray<JsonNode> out = new AtomicReferenceArray<>(size);
+        AtomicInteger current = new AtomicInteger();
+        AtomicLong attemptStarted = new AtomicLong();
+        int next = 0;
+        while (next < size) {
+            int from = next;
+            current.set(from);
+            attemptStarted.set(System.nanoTime());
+            Future<?> future = pool.submit(() -> {
+                for (int i = from; i < size && !Thread.currentThread().isInterrupted(); i++) {
+                    current.set(i);
+                    out.compareAndSet(i, null, outcome(compute, tasks.get(i), attemptStarted));
+                }
+            });
+            next = size;
+            while (true) {
+                long waited = (System.nanoTime() - attemptStarted.get()) / 1_000_000;
+                try {
+                    future.get(Math.max(1, taskTimeoutMs - waited), TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
+                        int stuck = current.get();
+                        future.cancel(true);
+                        out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
+                                + taskTimeoutMs + " ms"));
+                        next = stuck + 1;
+                        break;
+                    }
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        ArrayNode body = MAPPER.createArrayNode();
+        for (int i = 0; i < size; i++) {
+            body.add(out.get(i));
+        }
+        try {
+            m.setBody(MAPPER.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new TaskRejectedException("the chunk's results cannot be written as JSON: " + e.getMessage());
+        }
+    }
+
+    /** One task of a chunk, with retries: {"status":"ok","result":...} or {"status":"error","error":...}. */
+    private JsonNode outcome(Compute compute, JsonNode task, AtomicLong attemptStarted) {
+        if (task == null || !task.isObject()) {
+            return errorOutcome("the task body must be a JSON object");
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                attemptStarted.set(System.nanoTime());
+                ObjectNode ok = MAPPER.createObjectNode().put("status", Wire.STATUS_OK);
+                ok.set("result", compute.compute(task));
+                return ok;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return errorOutcome("interrupted");
+            } catch (Exception e) {
+                if (attempt >= retry.max()) {
+                    return errorOutcome(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                }
+                try {
+                    Thread.sleep(retry.delay(attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return errorOutcome("interrupted");
+                }
+            }
+        }
+    }
+
+    private static JsonNode errorOutcome(String message) {
+        return MAPPER.createObjectNode().put("status", Wire.STATUS_ERROR).put("error", message);
     }
 
     @Override

@@ -57,14 +57,14 @@ class JobProgressTest {
         JobProgress throttled = progress(3_600_000);
         throttled.track("slow-log", 1000, 0, 0, System.currentTimeMillis() - 1000);
         for (int i = 0; i < 500; i++) {
-            throttled.onResult("slow-log", true);
+            throttled.onResult("slow-log", i, true);
         }
         assertThat(lines).isEmpty();
 
         JobProgress every = progress(0);
         every.track("every-log", 10, 0, 0, System.currentTimeMillis() - 1000);
-        every.onResult("every-log", true);
-        every.onResult("every-log", false);
+        every.onResult("every-log", 0, true);
+        every.onResult("every-log", 1, false);
         assertThat(lines).hasSize(2);
         assertThat(lines.get(1)).startsWith("Job every-log: 2/10 done (20%), 1 failed,").contains("/s, ETA ");
         assertThat(every.get("every-log").done()).isEqualTo(2);

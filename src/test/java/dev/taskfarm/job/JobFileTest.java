@@ -65,6 +65,21 @@ class JobFileTest {
     }
 
     @Test
+    void chunkSizeFieldAndChunksOfTasks() throws Exception {
+        Path p = file("{\"chunkSize\": 2, \"tasks\": [{\"a\":1}, {\"a\":2}, {\"a\":3}]}");
+        assertThat(JobFile.inspect(p).chunkSize()).isEqualTo(2);
+        List<String> chunks = new ArrayList<>();
+        try (var it = JobFile.chunks(p, 2)) {
+            it.forEachRemaining(chunks::add);
+        }
+        assertThat(chunks).containsExactly("[{\"a\":1},{\"a\":2}]", "[{\"a\":3}]");
+        assertThat(JobFile.inspect(file("[{}]")).chunkSize()).as("not given").isZero();
+        assertBad("{\"chunkSize\": 0, \"tasks\": [{}]}", "\"chunkSize\" must be a whole number from 1 to 10000");
+        assertBad("{\"chunkSize\": \"5\", \"tasks\": [{}]}", "\"chunkSize\" must be a whole number");
+        assertBad("{\"chunkSize\": 2.5, \"tasks\": [{}]}", "\"chunkSize\" must be a whole number");
+    }
+
+    @Test
     void timeoutInMilliseconds() throws Exception {
         assertThat(JobFile.inspect(file("{\"timeout\": 1500, \"tasks\": [{}]}")).timeout()).isEqualTo(Duration.ofMillis(1500));
     }

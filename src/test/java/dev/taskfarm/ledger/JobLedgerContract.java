@@ -90,4 +90,40 @@ abstract class JobLedgerContract {
         assertThat(ledger.inStatus(JobRow.RUNNING)).extracting(JobRow::jobId).containsExactly("new");
         assertThat(ledger.recent(1, null)).extracting(JobRow::jobId).containsExactly("new");
     }
+
+    @Test
+    void groupCommitRecordsManyJobsOnceAndClaimsInTheSameTransaction() throws Exception {
+        ledger.register("a", "sha256", 3, 1000, 5000);
+        ledger.register("b", "sha256", 2, 1000, 5000);
+        ledger.register("done", "sha256", 1, 1000, 5000);
+        ledger.claimCompletion("done", "size");
+        java.util.Map<String, List<TaskResult>> batch = new java.util.LinkedHashMap<>();
+        batch.put("a", List.of(new TaskResult(0, true, "1", null, null), new TaskResult(2, false, null, "x", null)));
+        batch.put("b", List.of(new TaskResult(1, true, "2", null, null)));
+        batch.put("done", List.of(new TaskResult(0, true, "3", null, null)));
+        boolean[] claimed = new boolean[1];
+
+        var counted = ledger.recordAll(batch, "b", "size", claimed);
+
+        assertThat(counted).containsOnlyKeys("a", "b");
+        assertThat(counted.get("a")).hasSize(2);
+        assertThat(claimed[0]).isTrue();
+        assertThat(ledger.find("a").done()).isEqualTo(2);
+        assertThat(ledger.find("a").failed()).isEqualTo(1);
+        assertThat(ledger.find("b").status()).isEqualTo(JobRow.COMPLETING);
+        assertThat(ledger.find("done").done()).as("not counted into a job that is not running").isZero();
+        assertThat(ledger.recordedIn("a", 0, 3).stream().boxed().toList()).containsExactly(0, 2);
+    }
+
+    @Test
+    void groupCommitWithADuplicateFallsBackToOneByOne() throws Exception {
+        ledger.register("j", "sha256", 3, 1000, 5000);
+        ledger.record("j", new TaskResult(1, true, "1", null, null));
+
+        var counted = ledger.recordAll(java.util.Map.of("j", List.of(new TaskResult(0, true, "0", null, null),
+                new TaskResult(1, true, "1", null, null), new TaskResult(2, true, "2", null, null))));
+
+        assertThat(counted.get("j")).extracting(TaskResult::index).containsExactly(0, 2);
+        assertThat(ledger.find("j").done()).isEqualTo(3);
+    }
 }

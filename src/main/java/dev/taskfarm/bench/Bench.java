@@ -1,0 +1,331 @@
+package dev.taskfarm.bench;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+/**
+ * {@code java -jar target/taskfarm.jar bench --workload tiny|cpu|big [options]}: runs the same job
+ * on the same broker, in the same invocation, through a raw amqp-client baseline
+ * ({@link RawBaseline}) and through taskfarm's full path (intake, requests, workers, replies,
+ * Aggregator, result file; {@link FarmUnderTest}), alternating them run by run, and prints median
+ * tasks/s with min and max, the ratio taskfarm / baseline, task round-trip p50/p99, the
+ * single-task job round trip and the coordinator's peak heap. See docs/BENCHMARKS.md.
+ */
+public final class Bench {
+
+    /**
+     * One run: tasks, microseconds from submit to result file, task round trip p50/p99 in
+     * microseconds, and the CPU time the run cost (filled in by {@link CpuMeter}).
+     */
+    record RunResult(int tasks, long micros, long p50Micros, long p99Micros, CpuMeter.Used cpu) {
+        RunResult(int tasks, long micros, long p50Micros, long p99Micros) {
+            this(tasks, micros, p50Micros, p99Micros, null);
+        }
+
+        double tasksPerSecond() {
+            return tasks * 1_000_000.0 / Math.max(1, micros);
+        }
+
+        RunResult with(CpuMeter.Used used) {
+            return new RunResult(tasks, micros, p50Micros, p99Micros, used);
+        }
+    }
+
+    /** Command-line options. */
+    static final class Options {
+        String workload;
+        List<Integer> workers;
+        String broker = System.getenv().getOrDefault("RABBITMQ_URL", "amqp://127.0.0.1:5672");
+        Integer runs;
+        Integer tasks;
+        Integer rounds;
+        Integer consumers;
+        int prefetch = 50;
+        Integer chunk;
+        List<String> variants;
+        Integer latencyJobs;
+        String coordinatorHeap = "256m";
+        Path routes = Path.of("routes");
+        Path profile;
+        Map<String, String> extra = new LinkedHashMap<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                String v = i + 1 < args.length ? args[i + 1] : null;
+                switch (a) {
+                    case "--workload" -> o.workload = v;
+                    case "--workers" -> o.workers = java.util.Arrays.stream(v.split(",")).map(Integer::valueOf).toList();
+                    case "--broker" -> o.broker = v;
+                    case "--runs" -> o.runs = Integer.valueOf(v);
+                    case "--tasks" -> o.tasks = Integer.valueOf(v);
+                    case "--rounds" -> o.rounds = Integer.valueOf(v);
+                    case "--consumers" -> o.consumers = Integer.valueOf(v);
+                    case "--prefetch" -> o.prefetch = Integer.parseInt(v);
+                    case "--chunk" -> o.chunk = Integer.valueOf(v);
+                    case "--latency-jobs" -> o.latencyJobs = Integer.valueOf(v);
+                    case "--variants" -> o.variants = List.of(v.split(","));
+                    case "--coordinator-heap" -> o.coordinatorHeap = v;
+                    case "--routes" -> o.routes = Path.of(v);
+                    case "--profile" -> o.profile = Path.of(v).toAbsolutePath();
+                    case "--set" -> {
+                        int eq = v.indexOf('=');
+                        o.extra.put(v.substring(0, eq), v.substring(eq + 1));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+                i++;
+            }
+            if (o.workload == null) {
+                throw new IllegalArgumentException("--workload tiny|cpu|big is required");
+            }
+            if (!List.of("tiny", "cpu", "big").contains(o.workload)) {
+                throw new IllegalArgumentException("--workload must be tiny, cpu or big, got " + o.workload);
+            }
+            boolean cpu = "cpu".equals(o.workload);
+            boolean big = "big".equals(o.workload);
+            if (o.workers == null) {
+                o.workers = cpu ? List.of(1, 2) : List.of(1);
+            }
+            if (o.runs == null) {
+                o.runs = big ? 1 : 3;
+            }
+            if (o.consumers == null) {
+                o.consumers = cpu ? 1 : 8;
+            }
+            if (o.chunk == null) {
+                o.chunk = cpu ? 0 : 100;
+            }
+            if (o.variants == null) {
+                o.variants = big ? List.of("raw", "chunked") : List.of("raw", "taskfarm", "chunked");
+            }
+            if (!List.of("raw", "taskfarm", "chunked").containsAll(o.variants) || !o.variants.contains("raw")) {
+                throw new IllegalArgumentException("--variants is a list of raw (required), taskfarm, chunked; got "
+                        + o.variants);
+            }
+            if (o.latencyJobs == null) {
+                o.latencyJobs = big ? 0 : 30;
+            }
+            return o;
+        }
+    }
+
+    static final String USAGE = """
+            usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big [options]
+              --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
+              --consumers C         consumers per worker process; the raw baseline gets K x C worker threads
+                                    (default 8; cpu 1, so a worker process is one core's worth)
+              --prefetch P          taskfarm worker prefetch per consumer (default 50; baseline: 250)
+              --chunk S             also run taskfarm with S tasks per message (default 100; cpu 0 = off)
+              --broker URL          amqp://user:pass@host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672,
+                                    credentials from RABBITMQ_USERNAME/RABBITMQ_PASSWORD, else guest/guest)
+              --runs N              runs of each variant, alternated (default 3; big 1)
+              --variants LIST       raw,taskfarm,chunked (default all; big: raw,chunked, as 1M per-message
+                                    tasks take minutes); raw is always run: the ratios are against it
+              --tasks N / --rounds R  override the workload's N and R (cpu R is calibrated to ~20 ms)
+              --latency-jobs M      single-task jobs timed one after another (default 30, big 0; 0 = skip)
+              --coordinator-heap H  -Xmx of the coordinator JVM (default 256m)
+              --routes DIR          taskfarm's routes directory (default routes)
+              --set key=value       extra taskfarm property for every taskfarm process (repeatable)
+              --profile DIR         record a JFR profile of every taskfarm JVM into DIR (<node>.jfr), and keep
+                                    their logs there (<node>.log)
+            """;
+
+    private Bench() {
+    }
+
+    /** Runs the benchmark; returns the process exit code. */
+    public static int run(String[] args) {
+        return run(args, System.out);
+    }
+
+    static int run(String[] args, PrintStream out) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (RuntimeException e) {
+            out.println(e.getMessage());
+            out.print(USAGE);
+            return 2;
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("taskfarm-bench-");
+            return new Bench().execute(o, dir, out);
+        } catch (Exception e) {
+            out.println("bench failed: " + e);
+            e.printStackTrace(out);
+            return 1;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private int execute(Options o, Path dir, PrintStream out) throws Exception {
+        Workload wl = Workload.of(o.workload, o.tasks, o.rounds);
+        ConnectionFactory rabbit = new ConnectionFactory();
+        rabbit.setUri(o.broker);
+        // a broker that goes away fails the run: no silent recovery in the middle of a measurement
+        rabbit.setAutomaticRecoveryEnabled(false);
+        if (!o.broker.contains("@")) {
+            rabbit.setUsername(System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"));
+            rabbit.setPassword(System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));
+        }
+        String brokerVersion;
+        try (Connection c = rabbit.newConnection("bench-probe")) {
+            brokerVersion = c.getServerProperties().get("product") + " " + c.getServerProperties().get("version");
+        }
+        Path job = wl.write(dir, "job", wl.tasks());
+        // warm-up: 20000 tiny tasks through both paths (the JIT compiles the messaging code, as in a
+        // long-running coordinator), then for cpu a few tasks of the workload itself
+        Workload tiny = new Workload("tiny", 20_000, 1);
+        Path warm = tiny.write(dir, "warm", 20_000);
+        Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", 40) : null;
+        boolean perMessage = o.variants.contains("taskfarm");
+        boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
+        Path single = wl.write(dir, "single", 1);
+        long timeout = Math.max(180, wl.tasks() / 500L);
+
+        out.printf("taskfarm bench %s: N=%d R=%d | %s at %s:%d | %d cores, load average %.2f at start | %s%n",
+                wl.name(), wl.tasks(), wl.rounds(), brokerVersion, rabbit.getHost(), rabbit.getPort(),
+                Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                Instant.now());
+        out.printf("durable quorum queues, persistent messages, publisher confirms; %d run(s) per variant, alternated%n",
+                o.runs);
+
+        Map<Integer, Map<String, List<RunResult>>> byWorkers = new LinkedHashMap<>();
+        for (int k : o.workers) {
+            String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+            Map<String, List<RunResult>> variants = new LinkedHashMap<>();
+            String chunked = "taskfarm chunk=" + o.chunk;
+            Path runDir = Files.createDirectories(dir.resolve(prefix));
+            out.printf("%n== %d worker process(es) x %d consumer(s); raw baseline: %d worker threads; queues %s.*%n", k,
+                    o.consumers, k * o.consumers, prefix);
+            try (RawBaseline raw = new RawBaseline(rabbit, prefix, k * o.consumers, runDir);
+                 FarmUnderTest farm = FarmUnderTest.start(o, rabbit, prefix, k, runDir)) {
+                try {
+                    raw.run("warm-raw", warm, 20_000, timeout);
+                    farm.run("warm-tf", warm, 20_000, 1, timeout);
+                    if (chunkedToo) {
+                        farm.run("warm-tfc", warm, 20_000, o.chunk, timeout);
+                    }
+                    if (warmCpu != null) {
+                        raw.run("warm-raw-cpu", warmCpu, 40, timeout);
+                        farm.run("warm-tf-cpu", warmCpu, 40, 1, timeout);
+                    }
+                    farm.resetHeap();
+                    CpuMeter cpu = new CpuMeter(farm);
+                    for (int r = 1; r <= o.runs; r++) {
+                        String n = String.valueOf(r);
+                        record(out, variants, "raw baseline", cpu.measure(() -> raw.run("raw-" + n, job, wl.tasks(), timeout)));
+                        if (perMessage) {
+                            record(out, variants, "taskfarm", cpu.measure(() -> farm.run("tf-" + n, job, wl.tasks(), 1, timeout)));
+                        }
+                        if (chunkedToo) {
+                            record(out, variants, chunked,
+                                    cpu.measure(() -> farm.run("tfc-" + n, job, wl.tasks(), o.chunk, timeout)));
+                        }
+                    }
+                    long[] heap = farm.heap();
+                    for (int r = 0; r < o.latencyJobs; r++) {
+                        variants.computeIfAbsent("single raw", x -> new ArrayList<>())
+                                .add(raw.run("one-raw-" + r, single, 1, 60));
+                        variants.computeIfAbsent("single taskfarm", x -> new ArrayList<>())
+                                .add(farm.run("one-tf-" + r, single, 1, 1, 60));
+                    }
+                    report(out, wl, k, variants, heap, o);
+                } finally {
+                    raw.deleteQueues();
+                }
+            }
+            byWorkers.put(k, variants);
+        }
+        if (byWorkers.size() > 1) {
+            int first = o.workers.get(0);
+            for (int k : o.workers.subList(1, o.workers.size())) {
+                for (String v : List.of("raw baseline", "taskfarm")) {
+                    if (!byWorkers.get(first).containsKey(v)) {
+                        continue;
+                    }
+                    double a = Stats.median(tps(byWorkers.get(first).get(v)));
+                    double b = Stats.median(tps(byWorkers.get(k).get(v)));
+                    out.printf("scaling %-13s %d -> %d worker processes: %.0f -> %.0f tasks/s = %.2fx%n", v, first, k, a, b,
+                            b / a);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void record(PrintStream out, Map<String, List<RunResult>> variants, String name, RunResult r) {
+        variants.computeIfAbsent(name, x -> new ArrayList<>()).add(r);
+        out.printf("  %-22s %9.0f tasks/s  (%d tasks in %.2f s; task round trip p50 %.1f ms, p99 %.1f ms; %s)%n", name,
+                r.tasksPerSecond(), r.tasks(), r.micros() / 1e6, r.p50Micros() / 1000.0, r.p99Micros() / 1000.0,
+                r.cpu() == null ? "" : r.cpu().describe(r.tasks()));
+    }
+
+    private static List<Double> tps(List<RunResult> runs) {
+        return runs.stream().map(RunResult::tasksPerSecond).toList();
+    }
+
+    private static void report(PrintStream out, Workload wl, int k, Map<String, List<RunResult>> variants, long[] heap,
+            Options o) {
+        out.printf("%n%-22s %9s %9s %9s   %s%n", "variant (" + k + " worker proc)", "min", "median", "max",
+                "tasks/s; task round trip median p50 / p99 (ms)");
+        for (var e : variants.entrySet()) {
+            if (e.getKey().startsWith("single")) {
+                continue;
+            }
+            List<Double> t = tps(e.getValue());
+            out.printf("%-22s %9.0f %9.0f %9.0f   %.1f / %.1f%n", e.getKey(), Stats.min(t), Stats.median(t), Stats.max(t),
+                    Stats.median(e.getValue().stream().map(r -> r.p50Micros() / 1000.0).toList()),
+                    Stats.median(e.getValue().stream().map(r -> r.p99Micros() / 1000.0).toList()));
+        }
+        out.printf("%nCPU per task (median, microseconds): %-22s%n", "coordinator / workers / bench JVM (runs the raw baseline) / broker");
+        for (var e : variants.entrySet()) {
+            if (!e.getKey().startsWith("single")) {
+                out.printf("  %-22s %s%n", e.getKey(), CpuMeter.medianPerTask(e.getValue()));
+            }
+        }
+        double base = Stats.median(tps(variants.get("raw baseline")));
+        for (var e : variants.entrySet()) {
+            if (!e.getKey().startsWith("single") && !e.getKey().equals("raw baseline")) {
+                out.printf("ratio %s / raw baseline (medians): %.2f%n", e.getKey(), Stats.median(tps(e.getValue())) / base);
+            }
+        }
+        for (String v : List.of("single raw", "single taskfarm")) {
+            List<RunResult> s = variants.get(v);
+            if (s != null && !s.isEmpty()) {
+                List<Long> ms = s.stream().map(RunResult::micros).sorted(Comparator.naturalOrder()).toList();
+                out.printf("single-task job round trip, %-16s p50 %.1f ms, p99 %.1f ms (%d jobs)%n", v.substring(7) + ":",
+                        Stats.quantile(ms, 0.5) / 1000.0, Stats.quantile(ms, 0.99) / 1000.0, ms.size());
+            }
+        }
+        out.printf("coordinator peak heap (-Xmx%s): %d MiB used, %d MiB after GC (max %d MiB)%n", o.coordinatorHeap,
+                heap[0] >> 20, heap[1] >> 20, heap[2] >> 20);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // temp files: the OS cleans them
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.taskfarm.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+/**
+ * taskfarm as the benchmark runs it: one coordinator JVM (with a bounded heap) and K worker JVMs,
+ * the way they run on Kubernetes, on their own queues (unique names) and directories.
+ */
+final class FarmUnderTest implements AutoCloseable {
+
+    private final NodeProcess coordinator;
+    private final List<NodeProcess> workers = new ArrayList<>();
+    private final ConnectionFactory rabbit;
+    private final String prefix;
+
+    private FarmUnderTest(NodeProcess coordinator, ConnectionFactory rabbit, String prefix) {
+        this.coordinator = coordinator;
+        this.rabbit = rabbit;
+        this.prefix = prefix;
+    }
+
+    static FarmUnderTest start(Bench.Options o, ConnectionFactory rabbit, String prefix, int workerProcesses, Path dir)
+            throws Exception {
+        Map<String, String> common = new HashMap<>();
+        common.put("taskfarm.broker", "rabbitmq");
+        common.put("taskfarm.rabbitmq.host", rabbit.getHost());
+        common.put("taskfarm.rabbitmq.port", String.valueOf(rabbit.getPort()));
+        common.put("taskfarm.rabbitmq.virtual-host", rabbit.getVirtualHost());
+        common.put("taskfarm.rabbitmq.tls", String.valueOf(rabbit.isSSL()));
+        common.put("taskfarm.queue.requests", prefix + ".requests");
+        common.put("taskfarm.queue.replies", prefix + ".replies");
+        common.put("taskfarm.queue.dead-letters", prefix + ".requests.dlq");
+        common.put("taskfarm.routes", o.routes.toAbsolutePath().toString());
+        common.put("taskfarm.http.port", "0");
+        common.putAll(o.extra);
+        // credentials through the environment, never on a command line
+        Map<String, String> env = Map.of("RABBITMQ_USERNAME", rabbit.getUsername(), "RABBITMQ_PASSWORD", rabbit.getPassword());
+
+        Map<String, String> coord = new HashMap<>(common);
+        coord.put("taskfarm.role", "coordinator");
+        coord.put("taskfarm.inbox", dir.resolve("inbox").toString());
+        coord.put("taskfarm.outbox", dir.resolve("outbox").toString());
+        coord.put("taskfarm.data", dir.resolve("data").toString());
+        Path logs = o.profile != null ? o.profile : dir;
+        FarmUnderTest farm = new FarmUnderTest(
+                NodeProcess.start("coordinator", jvm(o, "coordinator", "-Xmx" + o.coordinatorHeap), coord, env, logs), rabbit,
+                prefix);
+        try {
+            for (int i = 0; i < workerProcesses; i++) {
+                Map<String, String> w = new HashMap<>(common);
+                w.put("taskfarm.role", "worker");
+                w.put("taskfarm.worker.consumers", String.valueOf(o.consumers));
+                w.put("taskfarm.worker.prefetch", String.valueOf(o.prefetch));
+                farm.workers.add(NodeProcess.start("worker-" + (i + 1), jvm(o, "worker-" + (i + 1), "-Xmx512m"), w, env, logs));
+            }
+        } catch (Exception e) {
+            farm.close();
+            throw e;
+        }
+        return farm;
+    }
+
+    private static List<String> jvm(Bench.Options o, String node, String heap) throws java.io.IOException {
+        List<String> options = new ArrayList<>(List.of(heap));
+        if (o.profile != null) {
+            java.nio.file.Files.createDirectories(o.profile);
+            options.add("-XX:StartFlightRecording=settings=profile,filename=" + o.profile.resolve(node + ".jfr"));
+        }
+        return options;
+    }
+
+    /** Runs one job through the coordinator; fails unless it ends completed. */
+    Bench.RunResult run(String jobId, Path file, int tasks, int chunk, long timeoutSeconds) throws Exception {
+        coordinator.send("submit " + jobId + " " + file.toAbsolutePath() + " " + chunk);
+        String[] a = coordinator.await("done " + jobId + " ", timeoutSeconds).split(" ");
+        if (!"completed".equals(a[2])) {
+            throw new IllegalStateException("taskfarm job " + jobId + " ended " + a[2] + "; see " + coordinator.log());
+        }
+        java.nio.file.Files.deleteIfExists(Path.of(a[6]));
+        return new Bench.RunResult(tasks, Long.parseLong(a[3]), Long.parseLong(a[4]), Long.parseLong(a[5]));
+    }
+
+    /** CPU time used so far by {coordinator, all workers}, in nanoseconds. */
+    long[] cpuNanos() throws Exception {
+        long[] sum = new long[2];
+        for (NodeProcess n : workers) {
+            sum[1] += cpu(n);
+        }
+        sum[0] = cpu(coordinator);
+        return sum;
+    }
+
+    private static long cpu(NodeProcess n) throws Exception {
+        n.send("cpu");
+        return Long.parseLong(n.await("cpu ", 30).split(" ")[1]);
+    }
+
+    void resetHeap() throws Exception {
+        coordinator.send("heap-reset");
+        coordinator.await("heap-reset", 30);
+    }
+
+    /** {peak heap used, peak heap after GC, max heap} of the coordinator since the last reset, in bytes. */
+    long[] heap() throws Exception {
+        coordinator.send("heap");
+        String[] a = coordinator.await("heap ", 30).split(" ");
+        return new long[] {Long.parseLong(a[1]), Long.parseLong(a[2]), Long.parseLong(a[3])};
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (NodeProcess w : workers) {
+            w.close();
+        }
+        coordinator.close();
+        try (Connection c = rabbit.newConnection("bench-cleanup"); Channel ch = c.createChannel()) {
+            for (String q : new String[] {".requests", ".replies", ".requests.dlq"}) {
+                ch.queueDelete(prefix + q);
+            }
+        }
+    }
+}
