@@ -30,6 +30,22 @@ public final class ResultDocument {
         this.ledger = ledger;
     }
 
+    /** The job's summary fields: id, status, compute, counts, start and (once finished) end. */
+    static void summaryFields(JsonGenerator g, JobRow job, String status, long finishedAt) throws java.io.IOException {
+        boolean finished = finishedAt > 0;
+        g.writeStringField("jobId", job.jobId());
+        g.writeStringField("status", status);
+        g.writeStringField("compute", job.compute());
+        g.writeNumberField("total", job.total());
+        g.writeNumberField("succeeded", job.done() - job.failed());
+        g.writeNumberField("failed", job.failed());
+        g.writeNumberField(finished ? "missing" : "pending", job.total() - job.done());
+        g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
+        if (finished) {
+            g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
+        }
+    }
+
     /**
      * Writes the document.
      *
@@ -46,17 +62,7 @@ public final class ResultDocument {
                 g.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
             } else {
                 g.writeStartObject();
-                g.writeStringField("jobId", job.jobId());
-                g.writeStringField("status", status);
-                g.writeStringField("compute", job.compute());
-                g.writeNumberField("total", job.total());
-                g.writeNumberField("succeeded", job.done() - job.failed());
-                g.writeNumberField("failed", job.failed());
-                g.writeNumberField(finished ? "missing" : "pending", job.total() - job.done());
-                g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
-                if (finished) {
-                    g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
-                }
+                summaryFields(g, job, status, finishedAt);
                 g.writeArrayFieldStart("results");
             }
             int[] next = {0};

@@ -7,7 +7,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -151,15 +150,7 @@ public class ResultWriter {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)
                 .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
             g.writeStartObject();
-            g.writeStringField("jobId", job.jobId());
-            g.writeStringField("status", status);
-            g.writeStringField("compute", job.compute());
-            g.writeNumberField("total", job.total());
-            g.writeNumberField("succeeded", job.done() - job.failed());
-            g.writeNumberField("failed", job.failed());
-            g.writeNumberField("missing", job.total() - job.done());
-            g.writeStringField("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
-            g.writeStringField("finishedAt", Instant.ofEpochMilli(finishedAt).toString());
+            ResultDocument.summaryFields(g, job, status, finishedAt);
             g.writeEndObject();
         }
         out.write('\n');
