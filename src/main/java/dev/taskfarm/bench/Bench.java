@@ -130,8 +130,9 @@ public final class Bench {
                                     (default 8; cpu 1, so a worker process is one core's worth)
               --prefetch P          taskfarm worker prefetch per consumer (default 50; baseline: 250)
               --chunk S             also run taskfarm with S tasks per message (default 100; cpu 0 = off)
-              --broker URL          amqp://user:pass@host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672,
-                                    credentials from RABBITMQ_USERNAME/RABBITMQ_PASSWORD, else guest/guest)
+              --broker URL          amqp://host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672;
+                                    credentials from the URL's user info, else RABBITMQ_USERNAME/RABBITMQ_PASSWORD,
+                                    else the client library's default, RabbitMQ's local-only default account)
               --runs N              runs of each variant, alternated (default 3; big 1)
               --variants LIST       raw,taskfarm,chunked (default all; big: raw,chunked, as 1M per-message
                                     tasks take minutes); raw is always run: the ratios are against it
@@ -181,8 +182,13 @@ public final class Bench {
         // a broker that goes away fails the run: no silent recovery in the middle of a measurement
         rabbit.setAutomaticRecoveryEnabled(false);
         if (!o.broker.contains("@")) {
-            rabbit.setUsername(System.getenv().getOrDefault("RABBITMQ_USERNAME", "guest"));
-            rabbit.setPassword(System.getenv().getOrDefault("RABBITMQ_PASSWORD", "guest"));
+            // else the amqp-client defaults: RabbitMQ's own local-only default account
+            String user = System.getenv("RABBITMQ_USERNAME");
+            String password = System.getenv("RABBITMQ_PASSWORD");
+            if (user != null && password != null) {
+                rabbit.setUsername(user);
+                rabbit.setPassword(password);
+            }
         }
         String brokerVersion;
         try (Connection c = rabbit.newConnection("bench-probe")) {
