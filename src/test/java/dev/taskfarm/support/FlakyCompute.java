@@ -6,15 +6,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.taskfarm.compute.Compute;
-import dev.taskfarm.compute.Sha256Compute;
-
 /**
- * Test compute: fails when the task says {@code "fail": true}, sleeps {@code "sleepMs"} first if
- * asked, otherwise behaves like sha256. Counts its runs per task {@code "group"}, so a test can
- * tell which tasks really ran.
+ * Test compute ("flaky"): the poison compute's task shapes plus {@code "fail": true} (throws) and
+ * a run counter per task {@code "group"}, so a test can tell which tasks really ran.
  */
-public class FlakyCompute implements Compute {
+public class FlakyCompute extends PoisonCompute {
 
     private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
 
@@ -23,8 +19,6 @@ public class FlakyCompute implements Compute {
         AtomicInteger n = RUNS.get(group);
         return n == null ? 0 : n.get();
     }
-
-    private final Sha256Compute sha = new Sha256Compute();
 
     @Override
     public String name() {
@@ -36,13 +30,9 @@ public class FlakyCompute implements Compute {
         if (task.has("group")) {
             RUNS.computeIfAbsent(task.get("group").asText(), g -> new AtomicInteger()).incrementAndGet();
         }
-        long sleep = task.path("sleepMs").asLong(0);
-        if (sleep > 0) {
-            Thread.sleep(sleep);
-        }
         if (task.path("fail").asBoolean(false)) {
             throw new IllegalStateException("task " + task.path("seed").asText() + " was told to fail");
         }
-        return sha.compute(task);
+        return super.compute(task);
     }
 }

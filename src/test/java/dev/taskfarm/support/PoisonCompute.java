@@ -24,14 +24,16 @@ public class PoisonCompute implements Compute {
         switch (task.path("poison").asText("")) {
             case "throw" -> throw new IllegalStateException("task " + task.path("seed").asText() + " was told to throw");
             case "halt" -> Runtime.getRuntime().halt(137);
-            case "hang" -> Thread.sleep(Long.MAX_VALUE);
-            default -> {
-                long sleep = task.path("sleepMs").asLong(0);
-                if (sleep > 0) {
-                    Thread.sleep(sleep);
-                }
-            }
+            case "hang" -> takeTime(Long.MAX_VALUE);
+            default -> takeTime(task.path("sleepMs").asLong(0));
         }
         return sha.compute(task);
+    }
+
+    /** The task's own running time (a simulated workload, not a test waiting for something). */
+    private static void takeTime(long ms) throws InterruptedException {
+        if (ms > 0) {
+            Thread.sleep(ms);
+        }
     }
 }
