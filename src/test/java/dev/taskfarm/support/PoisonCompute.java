@@ -30,10 +30,17 @@ public class PoisonCompute implements Compute {
         return sha.compute(task);
     }
 
-    /** The task's own running time (a simulated workload, not a test waiting for something). */
+    /** Never released: a task "runs" by blocking on it for its running time. */
+    private static final java.util.concurrent.CountDownLatch NEVER = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * The task's own running time: a simulated workload that holds its compute thread, without
+     * burning the CPU the other processes of a test need, and that the worker's task timeout can
+     * interrupt. Nothing in a test waits on it.
+     */
     private static void takeTime(long ms) throws InterruptedException {
         if (ms > 0) {
-            Thread.sleep(ms);
+            NEVER.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 }
