@@ -112,15 +112,15 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
-                    s.getInt("taskfarm.publish.chunk-size", 1)));
+                    s.getInt("taskfarm.publish.chunk-size", 1), s.getInt("taskfarm.publish.batch-size", 100)));
             var claims = new dev.taskfarm.intake.InboxClaims(ledger,
                     s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
                     s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
                             + Path.of("").toAbsolutePath()));
             registry.bind("inboxClaims", claims);
             context.addService(claims);
-            registry.bind("requestMessages", new RequestMessages(topology.replies()));
             TaskPublisher publisher = new TaskPublisher(connectionFactory.getRabbitConnectionFactory(), topology.requests(),
+                    new RequestMessages(topology.replies()),
                     s.getInt("taskfarm.publish.confirm-window", 1000),
                     s.getInt("taskfarm.publish.confirm-timeout-ms", 30000), progress);
             registry.bind("taskPublisher", publisher);

@@ -52,7 +52,8 @@ public final class Bench {
         Integer tasks;
         Integer rounds;
         Integer consumers;
-        int prefetch = 50;
+        Integer prefetch;
+        Integer warmup;
         Integer chunk;
         List<String> variants;
         Integer latencyJobs;
@@ -74,7 +75,8 @@ public final class Bench {
                     case "--tasks" -> o.tasks = Integer.valueOf(v);
                     case "--rounds" -> o.rounds = Integer.valueOf(v);
                     case "--consumers" -> o.consumers = Integer.valueOf(v);
-                    case "--prefetch" -> o.prefetch = Integer.parseInt(v);
+                    case "--prefetch" -> o.prefetch = Integer.valueOf(v);
+                    case "--warmup" -> o.warmup = Integer.valueOf(v);
                     case "--chunk" -> o.chunk = Integer.valueOf(v);
                     case "--latency-jobs" -> o.latencyJobs = Integer.valueOf(v);
                     case "--variants" -> o.variants = List.of(v.split(","));
@@ -119,6 +121,14 @@ public final class Bench {
             if (o.latencyJobs == null) {
                 o.latencyJobs = big ? 0 : 30;
             }
+            if (o.prefetch == null) {
+                // the baseline's prefetch; one task at a time where a task takes milliseconds, so
+                // the last tasks are not queued behind a busy worker while another one idles
+                o.prefetch = "cpu".equals(o.workload) ? 1 : 250;
+            }
+            if (o.warmup == null) {
+                o.warmup = "tiny".equals(o.workload) ? 100_000 : 20_000;
+            }
             return o;
         }
     }
@@ -128,7 +138,9 @@ public final class Bench {
               --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
               --consumers C         consumers per worker process; the raw baseline gets K x C worker threads
                                     (default 8; cpu 1, so a worker process is one core's worth)
-              --prefetch P          taskfarm worker prefetch per consumer (default 50; baseline: 250)
+              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu 1)
+              --warmup N            tiny tasks through each path before measuring, in jobs of at most 20000
+                                    (default tiny 100000, else 20000): until the JIT has compiled the hot path
               --chunk S             also run taskfarm with S tasks per message (default 100; cpu 0 = off)
               --broker URL          amqp://host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672;
                                     credentials from the URL's user info, else RABBITMQ_USERNAME/RABBITMQ_PASSWORD,
@@ -195,10 +207,10 @@ public final class Bench {
             brokerVersion = c.getServerProperties().get("product") + " " + c.getServerProperties().get("version");
         }
         Path job = wl.write(dir, "job", wl.tasks());
-        // warm-up: 20000 tiny tasks through both paths (the JIT compiles the messaging code, as in a
-        // long-running coordinator), then for cpu a few tasks of the workload itself
-        Workload tiny = new Workload("tiny", 20_000, 1);
-        Path warm = tiny.write(dir, "warm", 20_000);
+        // warm-up: tiny tasks through both paths until the JIT has compiled the messaging code (as in a
+        // long-running coordinator; docs/BENCHMARKS.md), then for cpu a few tasks of the workload itself
+        int warmJob = Math.min(20_000, Math.max(1, o.warmup));
+        Path warm = new Workload("tiny", warmJob, 1).write(dir, "warm", warmJob);
         Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", 40) : null;
         boolean perMessage = o.variants.contains("taskfarm");
         boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
@@ -223,10 +235,12 @@ public final class Bench {
             try (RawBaseline raw = new RawBaseline(rabbit, prefix, k * o.consumers, runDir);
                  FarmUnderTest farm = FarmUnderTest.start(o, rabbit, prefix, k, runDir)) {
                 try {
-                    raw.run("warm-raw", warm, 20_000, timeout);
-                    farm.run("warm-tf", warm, 20_000, 1, timeout);
-                    if (chunkedToo) {
-                        farm.run("warm-tfc", warm, 20_000, o.chunk, timeout);
+                    for (int w = 0; w * warmJob < o.warmup; w++) {
+                        raw.run("warm-raw-" + w, warm, warmJob, timeout);
+                        farm.run("warm-tf-" + w, warm, warmJob, 1, timeout);
+                        if (chunkedToo) {
+                            farm.run("warm-tfc-" + w, warm, warmJob, o.chunk, timeout);
+                        }
                     }
                     if (warmCpu != null) {
                         raw.run("warm-raw-cpu", warmCpu, 40, timeout);

@@ -155,21 +155,14 @@ public class JobProgress {
         metrics.jobFinished(jobId, status);
     }
 
-    /** One task of the exchange's job was published (called by the publish route). */
-    public void published(Exchange exchange) {
-        Tally t = tallies.get(exchange.getMessage().getHeader(Wire.JOB_ID, String.class));
-        if (t != null) {
-            t.published.incrementAndGet();
-        }
-        metrics.taskPublished();
-    }
-
     /** Requests for tasks first..first+count-1 are being published now. */
     public void onPublished(String jobId, int first, int count) {
         Tally t = tallies.get(jobId);
         if (t != null) {
             t.published(first, count, System.nanoTime());
+            t.published.addAndGet(count);
         }
+        metrics.tasksPublished(count);
     }
 
     void onResult(String jobId, int index, boolean ok) {

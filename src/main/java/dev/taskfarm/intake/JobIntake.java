@@ -19,6 +19,7 @@ import dev.taskfarm.job.JobIds;
 import dev.taskfarm.job.JobSpec;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.RequestBatches;
 import dev.taskfarm.wire.Wire;
 
 /**
@@ -37,9 +38,15 @@ public class JobIntake {
     private final String defaultCompute;
     private final Duration defaultTimeout;
     private final int defaultChunkSize;
+    private final int batchSize;
 
+    /**
+     * @param batchSize request messages per split part of the publish route (each still its own
+     *                  message on the wire; a batch spares a Camel exchange per message)
+     */
     public JobIntake(JobLedger ledger, ComputeRegistry computes, JobProgress progress, String defaultCompute,
-            Duration defaultTimeout, int defaultChunkSize) {
+            Duration defaultTimeout, int defaultChunkSize, int batchSize) {
+        this.batchSize = Math.max(1, batchSize);
         this.ledger = ledger;
         this.computes = computes;
         this.progress = progress;
@@ -100,10 +107,16 @@ public class JobIntake {
                 exchange.getMessage().getHeader(Wire.TASK_COUNT));
     }
 
-    /** The job's tasks (or chunks of tasks), streamed from the file for the splitter. */
-    public java.util.Iterator<String> tasks(Exchange exchange) throws java.io.IOException {
-        Path file = exchange.getMessage().getBody(File.class).toPath();
-        int chunk = exchange.getMessage().getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
-        return chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file);
+    /**
+     * The job's request messages (one per task, or per chunk of tasks) in batches, streamed from
+     * the file for the publish route's splitter.
+     */
+    public RequestBatches requests(Exchange exchange) throws java.io.IOException {
+        Message m = exchange.getMessage();
+        Path file = m.getBody(File.class).toPath();
+        int chunk = m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
+        return new RequestBatches(chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file),
+                m.getHeader(Wire.JOB_ID, String.class), m.getHeader(Wire.COMPUTE, String.class),
+                m.getHeader(Wire.TASK_COUNT, Integer.class), chunk, batchSize);
     }
 }

@@ -78,6 +78,7 @@ public class FarmMetrics implements StartupListener {
         for (String[] c : new String[][] {PUBLISHED, COMPLETED, FAILED, SKIPPED}) {
             counter(c);
         }
+        taskTimer();
     }
 
     public MeterRegistry registry() {
@@ -104,8 +105,8 @@ public class FarmMetrics implements StartupListener {
         }
     }
 
-    public void taskPublished() {
-        counter(PUBLISHED).increment();
+    public void tasksPublished(int count) {
+        counter(PUBLISHED).increment(count);
     }
 
     public void taskResult(boolean ok) {
@@ -117,13 +118,16 @@ public class FarmMetrics implements StartupListener {
     }
 
     public void taskDuration(long nanos) {
-        Timer timer = (Timer) meters.computeIfAbsent("taskfarm.task.duration", n -> Timer.builder(n)
+        taskTimer().record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer taskTimer() {
+        return (Timer) meters.computeIfAbsent("taskfarm.task.duration", n -> Timer.builder(n)
                 .description("Compute time of one task on a worker")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry()));
-        timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Gauges of a job's live numbers, read from its progress tally. */

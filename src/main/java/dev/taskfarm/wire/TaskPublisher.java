@@ -2,11 +2,9 @@ package dev.taskfarm.wire;
 
 import java.io.IOException;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.apache.camel.support.SynchronizationAdapter;
 
 import dev.taskfarm.broker.ConfirmWindow;
@@ -15,7 +13,7 @@ import dev.taskfarm.collect.JobProgress;
 /**
  * Publishes a job's request messages with asynchronous publisher confirms: {@link #open} starts
  * a publishing session (a channel in confirm mode with a window of unconfirmed publishes),
- * {@link #publish} sends one prepared request, {@link #close} waits until the broker confirmed
+ * {@link #publish} sends a batch of requests, {@link #close} waits until the broker confirmed
  * every one of them. A job therefore still counts as published only once every task is
  * confirmed, but the split no longer waits for each confirm in turn (Camel's InOnly producer
  * does), which was the publishing bottleneck.
@@ -30,11 +28,13 @@ public class TaskPublisher implements AutoCloseable {
     private final int window;
     private final long confirmTimeoutMs;
     private final JobProgress progress;
+    private final RequestMessages messages;
     private Connection connection;
     private final java.util.Deque<ConfirmWindow> idle = new java.util.ArrayDeque<>();
 
-    public TaskPublisher(ConnectionFactory rabbit, String requestsQueue, int window, long confirmTimeoutMs,
-            JobProgress progress) {
+    public TaskPublisher(ConnectionFactory rabbit, String requestsQueue, RequestMessages messages, int window,
+            long confirmTimeoutMs, JobProgress progress) {
+        this.messages = messages;
         this.rabbit = rabbit;
         this.requestsQueue = requestsQueue;
         this.window = window;
@@ -83,18 +83,21 @@ public class TaskPublisher implements AutoCloseable {
         }
     }
 
-    /** Publishes the request prepared by {@link RequestMessages#prepare} (no wait for its confirm). */
+    /**
+     * Publishes a batch of the job's requests, one message each (no wait for their confirms). The
+     * job's progress counts them as published from here.
+     */
     public void publish(Exchange exchange) throws Exception {
         ConfirmWindow session = exchange.getProperty(SESSION, ConfirmWindow.class);
         if (session == null) {
             throw new IllegalStateException("taskPublisher.open was not called before publish");
         }
-        Message m = exchange.getMessage();
-        AMQP.BasicProperties props = AmqpProperties.of(m);
-        String jobId = m.getHeader(Wire.JOB_ID, String.class);
-        int index = m.getHeader(Wire.TASK_INDEX, Integer.class);
-        progress.onPublished(jobId, index, m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class));
-        session.publish("", requestsQueue, props, m.getBody(byte[].class), null, confirmTimeoutMs);
+        RequestBatch batch = exchange.getMessage().getMandatoryBody(RequestBatch.class);
+        progress.onPublished(batch.jobId(), batch.firstIndex(), batch.tasks());
+        for (int i = 0; i < batch.bodies().size(); i++) {
+            session.publish("", requestsQueue, messages.properties(batch, i), messages.body(batch, i), null,
+                    confirmTimeoutMs);
+        }
     }
 
     /** Waits until the broker confirmed every request of the job; fails if one was rejected. */

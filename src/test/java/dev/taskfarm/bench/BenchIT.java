@@ -29,7 +29,7 @@ class BenchIT {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
         int exit = Bench.run(new String[] {"--workload", "tiny", "--tasks", "300", "--runs", "1", "--chunk", "20",
-            "--consumers", "2", "--latency-jobs", "2", "--broker", url}, out);
+            "--consumers", "2", "--latency-jobs", "2", "--warmup", "300", "--broker", url}, out);
 
         String report = bytes.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(report).isZero();

@@ -44,7 +44,7 @@ class K8sPodsIT {
 
     static final int TASKS = 48;
     static final int ROUNDS = 1_500_000;
-    static final Pattern WORKER_EXCHANGES = Pattern.compile("camel_exchanges_total\\{[^}]*routeId=\"worker\"[^}]*\\} ([0-9.Ee+]+)");
+    static final Pattern WORKER_TASKS = Pattern.compile("taskfarm_task_duration_seconds_count(?:\\{[^}]*\\})? ([0-9.Ee+]+)");
 
     static Path dir;
     static ImageSpec image;
@@ -122,7 +122,7 @@ class K8sPodsIT {
         String metricsPath = workerPod.owner() instanceof io.fabric8.kubernetes.api.model.apps.Deployment d
                 ? d.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/path") : null;
         assertThat(metricsPath).isNotNull();
-        assertThat(worker.get(metricsPath).body()).as("the scrape path of the pod annotations").contains("camel_exchanges_total");
+        assertThat(worker.get(metricsPath).body()).as("the scrape path of the pod annotations").contains("taskfarm_task_duration_seconds");
         for (PodProcess w : List.of(worker, camelKWorker)) {
             assertThat(w.log()).as(w.name() + " runs as a worker on the queues of this test")
                     .contains("taskfarm starting as role worker")
@@ -198,7 +198,7 @@ class K8sPodsIT {
         if (res == null || res.statusCode() != 200) {
             return 0;
         }
-        Matcher m = WORKER_EXCHANGES.matcher(res.body());
+        Matcher m = WORKER_TASKS.matcher(res.body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
