@@ -88,6 +88,7 @@ public class TaskfarmBeans implements CamelConfiguration {
         CancelledJobs cancelled = new CancelledJobs(s.getDuration("taskfarm.cancel.remember", java.time.Duration.ofHours(24)),
                 s.getInt("taskfarm.cancel.capacity", 10000));
         registry.bind("cancelledJobs", cancelled);
+        registry.bind("cancelledTask", cancelled.taskOfCancelledJob());
         registry.bind("controlMessages", new ControlMessages(cancelled));
         HealthCheckHelper.getHealthCheckRegistry(context).register(new BrokerHealthCheck(connectionFactory));
 

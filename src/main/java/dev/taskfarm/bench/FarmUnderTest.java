@@ -72,7 +72,7 @@ final class FarmUnderTest implements AutoCloseable {
         List<String> options = new ArrayList<>(List.of(heap));
         if (o.profile != null) {
             java.nio.file.Files.createDirectories(o.profile);
-            options.add("-XX:StartFlightRecording=settings=profile,filename=" + o.profile.resolve(node + ".jfr"));
+            options.add("-XX:StartFlightRecording=settings=profile,method-profiling=max,filename=" + o.profile.resolve(node + ".jfr"));
         }
         return options;
     }

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.camel.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.taskfarm.wire.Wire;
 
 /**
  * The jobs this process knows to be cancelled, each remembered for a while (long enough for the
@@ -58,6 +61,16 @@ public class CancelledJobs {
             return false;
         }
         return true;
+    }
+
+    /**
+     * For the worker's route filter ({@code ref: cancelledTask}): the exchange is a task of a
+     * cancelled job. A predicate from the registry costs a map lookup; a bean method call with a
+     * parameter expression copies the exchange and its headers for every task (~20% of a worker's
+     * CPU per tiny task, docs/BENCHMARKS.md).
+     */
+    public Predicate taskOfCancelledJob() {
+        return exchange -> isCancelled(exchange.getMessage().getHeader(Wire.JOB_ID, String.class));
     }
 
     /** For route filters that keep what is not cancelled. */
