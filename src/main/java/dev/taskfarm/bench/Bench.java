@@ -122,9 +122,10 @@ public final class Bench {
                 o.latencyJobs = big ? 0 : 30;
             }
             if (o.prefetch == null) {
-                // the baseline's prefetch; one task at a time where a task takes milliseconds, so
-                // the last tasks are not queued behind a busy worker while another one idles
-                o.prefetch = "cpu".equals(o.workload) ? 1 : 250;
+                // the baseline's prefetch; for tasks of milliseconds one task waiting per consumer
+                // (it covers the reply's confirm before the ack), so the job's last tasks are not
+                // queued behind a busy worker while another one idles
+                o.prefetch = "cpu".equals(o.workload) ? 2 : 250;
             }
             if (o.warmup == null) {
                 o.warmup = "tiny".equals(o.workload) ? 100_000 : 20_000;
@@ -138,7 +139,7 @@ public final class Bench {
               --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
               --consumers C         consumers per worker process; the raw baseline gets K x C worker threads
                                     (default 8; cpu 1, so a worker process is one core's worth)
-              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu 1)
+              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu 2)
               --warmup N            tiny tasks through each path before measuring, in jobs of at most 20000
                                     (default tiny 100000, else 20000): until the JIT has compiled the hot path
               --chunk S             also run taskfarm with S tasks per message (default 100; cpu 0 = off)
@@ -211,7 +212,10 @@ public final class Bench {
         // long-running coordinator; docs/BENCHMARKS.md), then for cpu a few tasks of the workload itself
         int warmJob = Math.min(20_000, Math.max(1, o.warmup));
         Path warm = new Workload("tiny", warmJob, 1).write(dir, "warm", warmJob);
-        Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", 40) : null;
+        // cpu: 200 tasks of the workload too (a fresh worker JVM still compiles taskfarm's code for
+        // seconds after the tiny warm-up, and on 2 cores its compiler threads take CPU from the compute)
+        int warmCpuTasks = 200;
+        Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", warmCpuTasks) : null;
         boolean perMessage = o.variants.contains("taskfarm");
         boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
         Path single = wl.write(dir, "single", 1);
@@ -243,8 +247,8 @@ public final class Bench {
                         }
                     }
                     if (warmCpu != null) {
-                        raw.run("warm-raw-cpu", warmCpu, 40, timeout);
-                        farm.run("warm-tf-cpu", warmCpu, 40, 1, timeout);
+                        raw.run("warm-raw-cpu", warmCpu, warmCpuTasks, timeout);
+                        farm.run("warm-tf-cpu", warmCpu, warmCpuTasks, 1, timeout);
                     }
                     farm.resetHeap();
                     CpuMeter cpu = new CpuMeter(farm);

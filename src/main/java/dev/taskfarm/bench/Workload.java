@@ -26,11 +26,16 @@ record Workload(String name, int tasks, int rounds) {
         };
     }
 
-    /** SHA-256 rounds that take about {@code ms} milliseconds on this machine (best of several tries). */
+    /**
+     * SHA-256 rounds that take about {@code ms} milliseconds on this machine: the best of many
+     * tries, for at least half a second, so the JIT has compiled the loop (with 8 tries the
+     * calibration measured interpreted code, and "20 ms" tasks took 9 ms in the warm workers).
+     */
     static int roundsFor(int ms) throws Exception {
         int probe = 20_000;
         long best = Long.MAX_VALUE;
-        for (int i = 0; i < 8; i++) {
+        long until = System.nanoTime() + 500_000_000L;
+        for (int i = 0; i < 40 || System.nanoTime() < until; i++) {
             long t0 = System.nanoTime();
             Sha256Compute.digest("calibrate", probe);
             best = Math.min(best, System.nanoTime() - t0);
