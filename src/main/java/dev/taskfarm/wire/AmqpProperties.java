@@ -8,7 +8,7 @@ import org.apache.camel.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 
 /**
- * AMQP properties of a message prepared by {@link RequestMessages} or {@link ReplyMessages}: the
+ * AMQP properties of a reply prepared by {@link ReplyMessages} as Camel headers: the
  * camel-spring-rabbitmq headers become AMQP properties and the contract's {@code Taskfarm*}
  * headers become AMQP headers, the same mapping the camel-spring-rabbitmq producer applies.
  */
