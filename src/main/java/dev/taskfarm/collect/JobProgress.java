@@ -4,12 +4,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.taskfarm.metrics.FarmMetrics;
-import dev.taskfarm.wire.Wire;
 
 /**
  * Live progress of the jobs this coordinator collects: counts since start, rate and ETA. The same
