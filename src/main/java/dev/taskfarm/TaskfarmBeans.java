@@ -204,7 +204,10 @@ public class TaskfarmBeans implements CamelConfiguration {
         cf.setExecutor(consumerPool);
         context.addService(new Closer(consumerPool::shutdown));
         cf.setChannelCacheSize(s.getInt("taskfarm.rabbitmq.channel-cache-size", 64));
-        cf.setConnectionNameStrategy(f -> "taskfarm-" + s.role().name().toLowerCase());
+        // unique per process, so an operator (or a test) can find and close exactly this farm's connection
+        String connectionName = "taskfarm-" + s.role().name().toLowerCase() + "@" + s.get("taskfarm.instance-id",
+                ReplyMessages.hostName() + ":" + Path.of("").toAbsolutePath());
+        cf.setConnectionNameStrategy(f -> connectionName);
         LOG.info("AMQP broker: {} as user {}", broker.describe(), broker.username());
         return cf;
     }
