@@ -28,6 +28,8 @@ import dev.taskfarm.broker.BrokerSettings;
 import dev.taskfarm.broker.EmbeddedBroker;
 import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
+import dev.taskfarm.amqp.AmqpComponent;
+import dev.taskfarm.collect.GroupCommit;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.JobWatchdog;
 import dev.taskfarm.collect.LedgerAggregationRepository;
@@ -43,9 +45,7 @@ import dev.taskfarm.work.CancelledJobs;
 import dev.taskfarm.work.ComputeRunner;
 import dev.taskfarm.wire.ControlMessages;
 import dev.taskfarm.wire.ReplyMessages;
-import dev.taskfarm.wire.ReplyPublisher;
 import dev.taskfarm.wire.RequestMessages;
-import dev.taskfarm.wire.TaskPublisher;
 
 /**
  * Creates the beans the YAML routes call, for the role this process plays: the broker connection
@@ -65,6 +65,8 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         CachingConnectionFactory connectionFactory = connectionFactory(context, s);
         registry.bind("connectionFactory", connectionFactory);
+        // requests and replies: taskfarm-amqp endpoints (acks and confirms are the endpoint's business)
+        registry.bind("taskfarm-amqp", new AmqpComponent(connectionFactory));
         registry.bind("requeueOnFailure", requeueOnFailure());
         // declares what a route auto-declares (the worker's exclusive control queue) again on every
         // new connection, so a broker restart does not leave that consumer without its queue
@@ -100,10 +102,6 @@ public class TaskfarmBeans implements CamelConfiguration {
                             s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics);
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
-            ReplyPublisher replies = new ReplyPublisher(connectionFactory.getRabbitConnectionFactory(),
-                    s.getInt("taskfarm.worker.confirm-window", 1000), s.getInt("taskfarm.publish.confirm-timeout-ms", 30000));
-            registry.bind("replyPublisher", replies);
-            context.addService(new Closer(replies));
         }
         if (role.coordinates()) {
             JobLedger ledger = ledger(context, s);
@@ -120,16 +118,13 @@ public class TaskfarmBeans implements CamelConfiguration {
                             + Path.of("").toAbsolutePath()));
             registry.bind("inboxClaims", claims);
             context.addService(claims);
-            TaskPublisher publisher = new TaskPublisher(connectionFactory.getRabbitConnectionFactory(), topology.requests(),
-                    new RequestMessages(topology.replies()),
-                    s.getInt("taskfarm.publish.confirm-window", 1000),
-                    s.getInt("taskfarm.publish.confirm-timeout-ms", 30000), progress);
-            registry.bind("taskPublisher", publisher);
-            context.addService(new Closer(publisher));
+            registry.bind("requestMessages", new RequestMessages(topology.replies()));
             ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.getInt("taskfarm.collector.commit-size", 250),
-                    s.getInt("taskfarm.collector.commit-interval-ms", 50));
+                    s.getInt("taskfarm.collector.commit-interval-ms", 50),
+                    context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "taskfarm-commit"));
             context.addService(new Closer(buffer));
             registry.bind("replyBuffer", buffer);
+            registry.bind("groupCommit", new GroupCommit(buffer));
             registry.bind("replyGate", new ReplyGate(buffer));
             registry.bind("resultAggregation", new ResultAggregation());
             registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
@@ -198,7 +193,8 @@ public class TaskfarmBeans implements CamelConfiguration {
         // Spring's caching factory does its own reconnect and consumer recovery
         rabbit.setAutomaticRecoveryEnabled(false);
         CachingConnectionFactory cf = new CachingConnectionFactory(rabbit);
-        cf.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
+        // correlated confirms: taskfarm-amqp's producers complete an exchange on its messages' confirms
+        cf.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
         // consumers run on this pool (one thread per busy consumer, not 2 x cores)
         var consumerPool = java.util.concurrent.Executors.newCachedThreadPool();
         cf.setExecutor(consumerPool);

@@ -33,7 +33,7 @@ class RouteReloadIT {
     }
 
     private void editIntakeRoute(String doneDir) throws Exception {
-        Path intake = routes.resolve("coordinator/intake-file.camel.yaml");
+        Path intake = routes.resolve("coordinator/10-intake-file.camel.yaml");
         String yaml = Files.readString(intake);
         assertThat(yaml).contains("constant: .done");
         Files.writeString(intake, yaml.replace("constant: .done", "constant: " + doneDir));

@@ -25,7 +25,6 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 
-import dev.taskfarm.broker.ConfirmWindow;
 import dev.taskfarm.compute.Sha256Compute;
 
 /**

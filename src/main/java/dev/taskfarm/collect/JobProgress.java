@@ -154,6 +154,11 @@ public class JobProgress {
     }
 
     /** Requests for tasks first..first+count-1 are being published now. */
+    /** The publish route is about to publish this batch of a job's requests. */
+    public void published(dev.taskfarm.wire.RequestBatch batch) {
+        onPublished(batch.jobId(), batch.firstIndex(), batch.tasks());
+    }
+
     public void onPublished(String jobId, int first, int count) {
         Tally t = tallies.get(jobId);
         if (t != null) {

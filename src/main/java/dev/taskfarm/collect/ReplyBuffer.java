@@ -7,14 +7,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import com.rabbitmq.client.Channel;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +24,13 @@ import dev.taskfarm.ledger.TaskResult;
  * Group commit of the collector: results the aggregator accepted wait here and are written to
  * the ledger together, in one transaction, when {@code commitSize} results are waiting, when the
  * oldest has waited {@code commitIntervalMs}, or at once when a job completes (the result writer
- * reads the ledger). Only after that commit are the replies acknowledged to the broker (one
- * multiple-ack up to the last reply processed), so a reply is never acknowledged before its
- * result is durable: a coordinator that dies loses only unacknowledged replies, which the broker
- * redelivers. A failed commit discards the waiting results and requeues their replies.
+ * reads the ledger). The collector route's last step ({@link GroupCommit}) holds each reply's
+ * exchange until the commit that made its results durable; only then does the exchange complete
+ * and its consumer acknowledge the reply, on the channel it came on. So a reply is never
+ * acknowledged before its result is durable, and nothing here knows a channel or a delivery tag:
+ * a coordinator that dies or loses its connection loses only unacknowledged replies, which the
+ * broker redelivers. A failed commit discards the waiting results and fails the waiting exchanges
+ * (their replies are requeued).
  *
  * <p>Committing per reply made the ledger the collector's bottleneck once commits were really
  * durable (H2 with {@code WRITE_DELAY=0}: about 0.8 ms a commit); one commit now carries up to
@@ -38,11 +39,11 @@ import dev.taskfarm.ledger.TaskResult;
  *
  * <p>Duplicates are recognised in memory: per running job a bitset of the indexes that have a
  * result (recorded or waiting), read from the ledger once when the job is first seen (N/8 bytes
- * per job). It is dropped when the job ends, when a commit fails and when the consumer channel
- * changes (another coordinator may have collected meanwhile); the ledger's primary key still
- * refuses a duplicate that slipped through.
+ * per job). It is dropped when the job ends and when a commit fails; the ledger's primary key
+ * still refuses a duplicate that slipped through.
  *
  * <p>All state is guarded by one lock; the consumer thread and the commit timer both take it.
+ * Waiting exchanges are completed outside the lock.
  */
 public class ReplyBuffer implements AutoCloseable {
 
@@ -66,25 +67,21 @@ public class ReplyBuffer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, JobState> jobs = new HashMap<>();
     private final Map<String, BitSet> recorded = new HashMap<>();
-    private final ScheduledExecutorService timer;
+    private final List<Waiter> waiting = new ArrayList<>();
+    private final ScheduledExecutorService scheduler;
     private int pendingCount;
     private long oldestPendingAt;
-    private Channel channel;
-    private long lastProcessedTag = -1;
-    private long lastAckedTag = -1;
 
-    public ReplyBuffer(JobLedger ledger, JobProgress progress, int commitSize, long commitIntervalMs) {
+    /** @param scheduler runs the commit that is due by time (one thread, from Camel's executor service manager) */
+    public ReplyBuffer(JobLedger ledger, JobProgress progress, int commitSize, long commitIntervalMs,
+            ScheduledExecutorService scheduler) {
         this.ledger = ledger;
         this.progress = progress;
         this.commitSize = Math.max(1, commitSize);
         this.commitIntervalMs = Math.max(1, commitIntervalMs);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "taskfarm-commit");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = scheduler;
         long tick = Math.max(1, this.commitIntervalMs / 2);
-        timer.scheduleWithFixedDelay(this::commitIfDue, tick, tick, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::commitIfDue, tick, tick, TimeUnit.MILLISECONDS);
     }
 
     /** The job's row as of this group (null if unknown); read from the ledger once per group. */
@@ -158,41 +155,38 @@ public class ReplyBuffer implements AutoCloseable {
     }
 
     /**
-     * The reply in this exchange is processed: it will be acknowledged with the next commit. Commits
-     * now when enough results are waiting.
+     * The group commit as a step of the collector's route: the exchange completes (and so its
+     * reply is acknowledged by its consumer) once the results it added are durable, with the
+     * next commit; at once if nothing is waiting. Commits now when enough results are waiting.
+     * A failed commit fails every exchange waiting for it (their replies are requeued).
      */
-    public void processed(Exchange exchange) throws SQLException {
-        Channel ch = exchange.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class);
-        Long tag = exchange.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class);
+    public void whenDurable(Exchange exchange, AsyncCallback callback) {
+        List<Waiter> done;
         lock.lock();
         try {
-            if (ch != null && tag != null) {
-                if (ch != channel) {
-                    // a new consumer channel: the old one's unacknowledged replies are redelivered
-                    // anyway; what is waiting is still committed (duplicates are recognised)
-                    commitLocked(false);
-                    recorded.clear();
-                    channel = ch;
-                    lastAckedTag = -1;
-                }
-                lastProcessedTag = Math.max(lastProcessedTag, tag);
-            }
-            if (pendingCount >= commitSize) {
-                commitLocked(true);
+            if (pendingCount == 0 && waiting.isEmpty()) {
+                done = List.of(new Waiter(exchange, callback));
+            } else {
+                waiting.add(new Waiter(exchange, callback));
+                done = pendingCount >= commitSize ? commitOrFailLocked() : List.of();
             }
         } finally {
             lock.unlock();
         }
+        Waiter.completeAll(done);
     }
 
-    /** Commits what is waiting and acknowledges the processed replies. */
+    /** Commits what is waiting (the exchanges waiting for it complete). */
     public void commit() throws SQLException {
+        List<Waiter> done;
         lock.lock();
         try {
-            commitLocked(true);
+            commitLocked(null, null, null);
+            done = takeWaiting(null);
         } finally {
             lock.unlock();
         }
+        Waiter.completeAll(done);
     }
 
     /**
@@ -200,66 +194,74 @@ public class ReplyBuffer implements AutoCloseable {
      * completing ({@link JobLedger#claimCompletion}); true if this call claimed it.
      */
     public boolean commitAndClaim(String jobId, String completedBy) throws SQLException {
+        List<Waiter> done;
+        boolean[] claimed = new boolean[1];
         lock.lock();
         try {
-            boolean[] claimed = new boolean[1];
-            commitLocked(true, jobId, completedBy, claimed);
+            commitLocked(jobId, completedBy, claimed);
             recorded.remove(jobId);
-            return claimed[0];
+            done = takeWaiting(null);
         } finally {
             lock.unlock();
         }
+        Waiter.completeAll(done);
+        return claimed[0];
     }
 
-    /**
-     * Processing this exchange's reply failed: the results waiting are discarded (they were never
-     * durable) and every unacknowledged reply up to this one is requeued.
-     */
-    public void failed(Exchange exchange) {
-        Channel ch = exchange.getProperty(SpringRabbitMQConstants.CHANNEL, Channel.class);
-        Long tag = exchange.getMessage().getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class);
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        lock.lock();
-        try {
-            LOG.warn("Collecting reply {} failed ({}): {} waiting results discarded, replies requeued",
-                    exchange.getMessage().getHeader(SpringRabbitMQConstants.CORRELATION_ID),
-                    cause == null ? "unknown error" : cause.getMessage(), pendingCount);
-            discardLocked();
-            if (ch != null && tag != null && ch.isOpen()) {
-                ch.basicNack(tag, true, true);
-                if (ch == channel) {
-                    lastAckedTag = Math.max(lastAckedTag, tag);
-                    lastProcessedTag = lastAckedTag;
+    /** An exchange waiting for the commit that makes its results durable. */
+    private record Waiter(Exchange exchange, AsyncCallback callback, Exception failure) {
+        Waiter(Exchange exchange, AsyncCallback callback) {
+            this(exchange, callback, null);
+        }
+
+        static void completeAll(List<Waiter> waiters) {
+            for (Waiter w : waiters) {
+                if (w.failure != null) {
+                    w.exchange.setException(w.failure);
                 }
+                w.callback.done(false);
             }
+        }
+    }
+
+    private List<Waiter> takeWaiting(Exception failure) {
+        if (waiting.isEmpty()) {
+            return List.of();
+        }
+        List<Waiter> done = new ArrayList<>(waiting.size());
+        for (Waiter w : waiting) {
+            done.add(failure == null ? w : new Waiter(w.exchange, w.callback, failure));
+        }
+        waiting.clear();
+        return done;
+    }
+
+    private List<Waiter> commitOrFailLocked() {
+        try {
+            commitLocked(null, null, null);
+            return takeWaiting(null);
         } catch (Exception e) {
-            LOG.warn("Cannot requeue replies: {}", e.getMessage());
-        } finally {
-            lock.unlock();
+            LOG.warn("Group commit of {} results failed, their replies are requeued: {}", pendingCount, e.getMessage());
+            discardLocked();
+            return takeWaiting(e);
         }
     }
 
     private void commitIfDue() {
+        List<Waiter> done = List.of();
         lock.lock();
         try {
             boolean due = pendingCount > 0 && System.nanoTime() - oldestPendingAt >= commitIntervalMs * 1_000_000L;
-            if (due || pendingCount == 0 && lastProcessedTag > lastAckedTag) {
-                commitLocked(true);
+            if (due || pendingCount == 0 && !waiting.isEmpty()) {
+                done = commitOrFailLocked();
             }
-        } catch (Exception e) {
-            LOG.warn("Group commit of {} results failed, their replies are requeued: {}", pendingCount, e.getMessage());
-            discardLocked();
-            nackLocked();
         } finally {
             lock.unlock();
         }
+        Waiter.completeAll(done);
     }
 
-    private void commitLocked(boolean ack) throws SQLException {
-        commitLocked(ack, null, null, null);
-    }
-
-    private void commitLocked(boolean ack, String claimJobId, String completedBy, boolean[] claimed) throws SQLException {
+    private void commitLocked(String claimJobId, String completedBy, boolean[] claimed) throws SQLException {
         if (pendingCount == 0 && claimJobId != null) {
             claimed[0] = ledger.claimCompletion(claimJobId, completedBy);
         } else if (pendingCount > 0) {
@@ -285,34 +287,12 @@ public class ReplyBuffer implements AutoCloseable {
         }
         jobs.clear();
         pendingCount = 0;
-        if (ack && channel != null && lastProcessedTag > lastAckedTag) {
-            try {
-                if (channel.isOpen()) {
-                    channel.basicAck(lastProcessedTag, true);
-                }
-            } catch (Exception e) {
-                LOG.warn("Cannot acknowledge replies up to {}: {} (they are redelivered and recognised as duplicates)",
-                        lastProcessedTag, e.getMessage());
-            }
-            lastAckedTag = lastProcessedTag;
-        }
     }
 
     private void discardLocked() {
         jobs.clear();
         recorded.clear();
         pendingCount = 0;
-    }
-
-    private void nackLocked() {
-        try {
-            if (channel != null && channel.isOpen() && lastProcessedTag > lastAckedTag) {
-                channel.basicNack(lastProcessedTag, true, true);
-            }
-        } catch (Exception e) {
-            LOG.warn("Cannot requeue replies: {}", e.getMessage());
-        }
-        lastAckedTag = lastProcessedTag;
     }
 
     private JobState state(String jobId) throws SQLException {
@@ -330,14 +310,14 @@ public class ReplyBuffer implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        scheduler.shutdownNow();
+        List<Waiter> done;
         lock.lock();
         try {
-            commitLocked(true);
-        } catch (Exception e) {
-            LOG.warn("Final group commit failed: {} (the replies are redelivered)", e.getMessage());
+            done = commitOrFailLocked();
         } finally {
             lock.unlock();
         }
+        Waiter.completeAll(done);
     }
 }

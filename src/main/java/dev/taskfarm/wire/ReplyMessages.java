@@ -58,12 +58,7 @@ public class ReplyMessages {
         Object jobId = h.get(Wire.JOB_ID);
         Object index = h.get(Wire.TASK_INDEX);
         Object chunk = h.get(Wire.CHUNK_SIZE);
-        Object deliveryTag = h.get(AmqpHeaders.DELIVERY_TAG);
         h.clear();
-        if (deliveryTag != null) {
-            // the request's delivery tag, for the reply publisher's ack (never an AMQP header)
-            h.put(AmqpHeaders.DELIVERY_TAG, deliveryTag);
-        }
         h.put(Wire.JOB_ID, jobId);
         h.put(Wire.TASK_INDEX, index);
         if (chunk != null) {

@@ -1,11 +1,15 @@
 package dev.taskfarm.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.rabbitmq.client.AMQP;
 import org.springframework.amqp.core.MessageDeliveryMode;
+
+import dev.taskfarm.amqp.AmqpMessage;
 
 /**
  * The request messages of the wire contract (docs/WIRE.md): persistent, JSON, correlation id
@@ -21,6 +25,15 @@ public class RequestMessages {
 
     public RequestMessages(String repliesQueue) {
         this.repliesQueue = repliesQueue;
+    }
+
+    /** The batch's request messages, for the {@code taskfarm-amqp} producer to publish. */
+    public List<AmqpMessage> messages(RequestBatch batch) {
+        List<AmqpMessage> messages = new ArrayList<>(batch.bodies().size());
+        for (int i = 0; i < batch.bodies().size(); i++) {
+            messages.add(new AmqpMessage(null, properties(batch, i), body(batch, i)));
+        }
+        return messages;
     }
 
     /** AMQP properties of message {@code i} of the batch. */

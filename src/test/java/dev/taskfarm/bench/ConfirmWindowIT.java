@@ -1,4 +1,4 @@
-package dev.taskfarm.broker;
+package dev.taskfarm.bench;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.taskfarm.broker;
+package dev.taskfarm.bench;
 
 import java.io.IOException;
 import java.util.Map;
@@ -23,7 +23,7 @@ import com.rabbitmq.client.ConfirmListener;
  * <p>Callbacks run on the connection's I/O thread: keep them short (an ack, a counter).
  * {@link #publish} must be called from one thread at a time.
  */
-public final class ConfirmWindow implements ConfirmListener {
+final class ConfirmWindow implements ConfirmListener {
 
     private final Channel channel;
     private final Semaphore permits;

@@ -1,0 +1,115 @@
+package dev.taskfarm.amqp;
+
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.support.DefaultEndpoint;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+/** One queue: {@code taskfarm-amqp:<queue>}; see {@link AmqpComponent} for the options. */
+public class AmqpEndpoint extends DefaultEndpoint {
+
+    private final String queue;
+    private int consumers = 1;
+    private int prefetch = 250;
+    private int confirmWindow = 1000;
+    private long confirmTimeout = 30_000;
+    private ConfirmedPublisher publisher;
+    private java.util.concurrent.ExecutorService completions;
+
+    AmqpEndpoint(String uri, AmqpComponent component, String queue) {
+        super(uri, component);
+        this.queue = queue;
+    }
+
+    @Override
+    public AmqpComponent getComponent() {
+        return (AmqpComponent) super.getComponent();
+    }
+
+    CachingConnectionFactory connectionFactory() {
+        CachingConnectionFactory cf = getComponent().getConnectionFactory();
+        if (cf == null) {
+            throw new IllegalStateException("taskfarm-amqp: no CachingConnectionFactory in the registry");
+        }
+        return cf;
+    }
+
+    /** The producers of this endpoint share one channel and one window of unconfirmed publishes. */
+    synchronized ConfirmedPublisher publisher() {
+        if (publisher == null) {
+            publisher = new ConfirmedPublisher(connectionFactory(), confirmWindow, confirmTimeout);
+        }
+        return publisher;
+    }
+
+    /** The thread that completes this endpoint's exchanges once their publishes are confirmed. */
+    synchronized java.util.concurrent.Executor completions() {
+        if (completions == null) {
+            completions = getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this,
+                    "taskfarm-amqp-confirms-" + queue);
+        }
+        return completions;
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (publisher != null) {
+            publisher.drop();
+            publisher = null;
+        }
+        if (completions != null) {
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(completions);
+            completions = null;
+        }
+        super.doStop();
+    }
+
+    public String getQueue() {
+        return queue;
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new AmqpProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        AmqpConsumer consumer = new AmqpConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    public int getConsumers() {
+        return consumers;
+    }
+
+    public void setConsumers(int consumers) {
+        this.consumers = Math.max(1, consumers);
+    }
+
+    public int getPrefetch() {
+        return prefetch;
+    }
+
+    public void setPrefetch(int prefetch) {
+        this.prefetch = Math.max(1, prefetch);
+    }
+
+    public int getConfirmWindow() {
+        return confirmWindow;
+    }
+
+    public void setConfirmWindow(int confirmWindow) {
+        this.confirmWindow = Math.max(1, confirmWindow);
+    }
+
+    public long getConfirmTimeout() {
+        return confirmTimeout;
+    }
+
+    public void setConfirmTimeout(long confirmTimeout) {
+        this.confirmTimeout = Math.max(1, confirmTimeout);
+    }
+}
