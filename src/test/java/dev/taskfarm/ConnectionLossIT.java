@@ -79,7 +79,7 @@ class ConnectionLossIT {
         }
 
         ObjectNode job = Jobs.shaJob("flaky", TASKS, 1);
-        job.get("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 12));
+        job.get("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 80));
         submit("wedge", job);
 
         // three closes of the coordinator's connections, then three of the worker's, each once
