@@ -4,6 +4,10 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskfarm.broker.BrokerSetupException;
 import dev.taskfarm.cli.TaskfarmCli;
 
 /**
@@ -12,6 +16,8 @@ import dev.taskfarm.cli.TaskfarmCli;
  * {@code routes/worker/}.
  */
 public final class TaskfarmApp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskfarmApp.class);
 
     private TaskfarmApp() {
     }
@@ -27,7 +33,27 @@ public final class TaskfarmApp {
         if (TaskfarmCli.isCommand(args)) {
             System.exit(TaskfarmCli.run(args));
         }
-        System.exit(newMain().run(args));
+        try {
+            System.exit(newMain().run(args));
+        } catch (RuntimeException e) {
+            BrokerSetupException expected = expectedFailure(e);
+            if (expected == null) {
+                throw e;
+            }
+            // an expected start-up failure (bad broker URL, refused login): one line, the trace at DEBUG
+            LOG.error("taskfarm cannot start: {}", expected.getMessage());
+            LOG.debug("Start-up failure", e);
+            System.exit(2);
+        }
+    }
+
+    private static BrokerSetupException expectedFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BrokerSetupException b) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /** A Camel Main configured for taskfarm; not started. */

@@ -17,6 +17,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.core.FanoutExchange;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
 import dev.taskfarm.api.BodySpool;
@@ -24,7 +25,7 @@ import dev.taskfarm.api.HttpErrors;
 import dev.taskfarm.api.JobApi;
 import dev.taskfarm.api.WebPage;
 import dev.taskfarm.broker.BrokerHealthCheck;
-import dev.taskfarm.broker.BrokerSettings;
+import dev.taskfarm.broker.BrokerConnection;
 import dev.taskfarm.broker.EmbeddedBroker;
 import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
@@ -78,7 +79,7 @@ public class TaskfarmBeans implements CamelConfiguration {
                 s.get("taskfarm.queue.replies", "taskfarm.replies"),
                 s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
                 s.getInt("taskfarm.queue.delivery-limit", 5));
-        declareQueues(connectionFactory, topology, s);
+        declareQueues(connectionFactory, admin, topology, s);
 
         ComputeRegistry computes = new ComputeRegistry(context, s.get("taskfarm.computes.external", ""));
         registry.bind("computeRegistry", computes);
@@ -180,35 +181,19 @@ public class TaskfarmBeans implements CamelConfiguration {
     }
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
-        BrokerSettings broker = brokerSettings(context, s);
-        ConnectionFactory rabbit = new ConnectionFactory();
-        rabbit.setHost(broker.host());
-        rabbit.setPort(broker.port());
-        rabbit.setVirtualHost(broker.virtualHost());
-        rabbit.setUsername(broker.username());
-        rabbit.setPassword(broker.password());
-        if (broker.tls()) {
-            rabbit.useSslProtocol();
-        }
-        // Spring's caching factory does its own reconnect and consumer recovery
-        rabbit.setAutomaticRecoveryEnabled(false);
-        CachingConnectionFactory cf = new CachingConnectionFactory(rabbit);
-        // correlated confirms: taskfarm-amqp's producers complete an exchange on its messages' confirms
-        cf.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
+        ConnectionFactory rabbit = brokerFactory(context, s);
         // consumers run on this pool (one thread per busy consumer, not 2 x cores)
-        var consumerPool = java.util.concurrent.Executors.newCachedThreadPool();
-        cf.setExecutor(consumerPool);
-        context.addService(new Closer(consumerPool::shutdown));
-        cf.setChannelCacheSize(s.getInt("taskfarm.rabbitmq.channel-cache-size", 64));
+        var consumerPool = context.getExecutorServiceManager().newCachedThreadPool(this, "taskfarm-amqp-connection");
         // unique per process, so an operator (or a test) can find and close exactly this farm's connection
         String connectionName = "taskfarm-" + s.role().name().toLowerCase() + "@" + s.get("taskfarm.instance-id",
                 ReplyMessages.hostName() + ":" + Path.of("").toAbsolutePath());
-        cf.setConnectionNameStrategy(f -> connectionName);
-        LOG.info("AMQP broker: {} as user {}", broker.describe(), broker.username());
+        CachingConnectionFactory cf = BrokerConnection.caching(rabbit, connectionName,
+                s.getInt("taskfarm.rabbitmq.channel-cache-size", 64), consumerPool);
+        LOG.info("AMQP broker: {} as user {}", BrokerConnection.describe(cf), cf.getUsername());
         return cf;
     }
 
-    private BrokerSettings brokerSettings(CamelContext context, Settings s) throws Exception {
+    private ConnectionFactory brokerFactory(CamelContext context, Settings s) throws Exception {
         String mode = s.get("taskfarm.broker", "auto");
         String url = s.get("taskfarm.rabbitmq.url", null);
         String host = s.get("taskfarm.rabbitmq.host", null);
@@ -218,43 +203,25 @@ public class TaskfarmBeans implements CamelConfiguration {
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
             EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password);
             context.addService(new Closer(broker));
-            return new BrokerSettings("127.0.0.1", broker.port(), "/", user, password, false);
+            ConnectionFactory rabbit = new ConnectionFactory();
+            rabbit.setHost("127.0.0.1");
+            rabbit.setPort(broker.port());
+            rabbit.setUsername(user);
+            rabbit.setPassword(password);
+            return rabbit;
         }
         if (!"rabbitmq".equals(mode) && !"auto".equals(mode)) {
             throw new IllegalStateException("taskfarm.broker must be auto, embedded or rabbitmq, got \"" + mode + "\"");
         }
-        String hint = "set RABBITMQ_USERNAME and RABBITMQ_PASSWORD (or taskfarm.rabbitmq.username/password)";
-        String user = s.get("taskfarm.rabbitmq.username", null);
-        String password = s.get("taskfarm.rabbitmq.password", null);
-        if (url != null) {
-            BrokerSettings b = BrokerSettings.fromUrl(url, user, password);
-            if (b.username() == null || b.password() == null) {
-                throw new IllegalStateException("No RabbitMQ credentials: " + hint);
-            }
-            return b;
-        }
-        return new BrokerSettings(host == null ? "localhost" : host, s.getInt("taskfarm.rabbitmq.port", 5672),
-                s.get("taskfarm.rabbitmq.virtual-host", "/"), s.require("taskfarm.rabbitmq.username", hint),
-                s.require("taskfarm.rabbitmq.password", hint), s.getBoolean("taskfarm.rabbitmq.tls", false));
+        return BrokerConnection.rabbitMq(key -> s.get(key, null));
     }
 
-    /** Declares the queues, waiting for the broker for a while (it may start after us on Kubernetes). */
-    private static void declareQueues(CachingConnectionFactory cf, QueueTopology topology, Settings s) throws Exception {
-        long deadline = System.currentTimeMillis() + s.getDuration("taskfarm.broker.wait", java.time.Duration.ofSeconds(60)).toMillis();
-        while (true) {
-            try (var connection = cf.getRabbitConnectionFactory().newConnection("taskfarm-declare")) {
-                topology.declare(connection);
-                QueueTopology.declareControl(connection, s.get("taskfarm.exchange.control", "taskfarm.control"));
-                return;
-            } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("Cannot reach the AMQP broker at " + cf.getHost() + ":" + cf.getPort()
-                            + " (" + e.getMessage() + "); check taskfarm.rabbitmq.* / RABBITMQ_* settings", e);
-                }
-                LOG.warn("AMQP broker {}:{} not reachable yet ({}); retrying", cf.getHost(), cf.getPort(), e.getMessage());
-                Thread.sleep(2000);
-            }
-        }
+    /** Declares the queues and the control exchange once the broker answers (it may start after us on Kubernetes). */
+    private static void declareQueues(CachingConnectionFactory cf, RabbitAdmin admin, QueueTopology topology, Settings s)
+            throws Exception {
+        BrokerConnection.await(cf, s.getDuration("taskfarm.broker.wait", java.time.Duration.ofSeconds(60)));
+        topology.declare(admin, cf);
+        admin.declareExchange(new FanoutExchange(s.get("taskfarm.exchange.control", "taskfarm.control"), true, false));
     }
 
     private static JobLedger ledger(CamelContext context, Settings s) throws Exception {

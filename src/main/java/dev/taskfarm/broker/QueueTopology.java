@@ -1,12 +1,13 @@
 package dev.taskfarm.broker;
 
-import java.util.HashMap;
-import java.util.Map;
-
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+
+
 
 /**
  * Declares taskfarm's queues, explicitly and idempotently, before any route starts (never through
@@ -25,47 +26,30 @@ public record QueueTopology(String requests, String replies, String deadLetters,
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueTopology.class);
 
-    public void declare(Connection connection) throws Exception {
-        boolean rabbit = "RabbitMQ".equals(String.valueOf(connection.getServerProperties().get("product")));
-        try (Channel ch = connection.createChannel()) {
-            ch.queueDeclare(deadLetters, true, false, false, rabbit ? quorum() : Map.of());
-            Map<String, Object> args = new HashMap<>();
-            if (rabbit) {
-                args.putAll(quorum());
-                args.put("x-delivery-limit", deliveryLimit);
-                args.put("x-dead-letter-exchange", "");
-                args.put("x-dead-letter-routing-key", deadLetters);
-            } else {
-                args.put("x-qpid-maximum-delivery-count", deliveryLimit);
-                args.put("alternate-exchange", deadLetters);
-            }
-            ch.queueDeclare(requests, true, false, false, args);
-            Map<String, Object> replyArgs = new HashMap<>(rabbit ? quorum() : Map.of());
-            if (rabbit) {
-                replyArgs.put("x-single-active-consumer", true);
-            }
-            ch.queueDeclare(replies, true, false, false, replyArgs);
-        } catch (java.io.IOException e) {
+    /**
+     * Declares the three queues with the admin (which declares them again on every new
+     * connection, so a queue lost with a broker's data comes back).
+     */
+    public void declare(RabbitAdmin admin, CachingConnectionFactory cf) {
+        boolean rabbit = "RabbitMQ".equals(String.valueOf(
+                cf.createConnection().getDelegate().getServerProperties().get("product")));
+        try {
+            admin.declareQueue(rabbit ? QueueBuilder.durable(deadLetters).quorum().build()
+                    : QueueBuilder.durable(deadLetters).build());
+            admin.declareQueue(rabbit
+                    ? QueueBuilder.durable(requests).quorum().deliveryLimit(deliveryLimit)
+                            .deadLetterExchange("").deadLetterRoutingKey(deadLetters).build()
+                    : QueueBuilder.durable(requests).withArgument("x-qpid-maximum-delivery-count", deliveryLimit)
+                            .withArgument("alternate-exchange", deadLetters).build());
+            admin.declareQueue(rabbit ? QueueBuilder.durable(replies).quorum().singleActiveConsumer().build()
+                    : QueueBuilder.durable(replies).build());
+        } catch (AmqpException e) {
             throw new IllegalStateException("Cannot declare the taskfarm queues (" + requests + ", " + replies + ", "
                     + deadLetters + "): " + rootMessage(e) + ". If a queue exists with other arguments, delete it or "
                     + "align the taskfarm.queue.* settings with it.", e);
         }
         LOG.info("Queues ready on {}: {} (delivery limit {}), {}, dead letters {}", rabbit ? "RabbitMQ" : "the broker",
                 requests, deliveryLimit, replies, deadLetters);
-    }
-
-    /**
-     * Declares the control exchange (durable fanout) that carries broadcasts such as cancel to every
-     * worker; each worker binds its own exclusive, server-named queue to it.
-     */
-    public static void declareControl(Connection connection, String exchange) throws java.io.IOException, java.util.concurrent.TimeoutException {
-        try (Channel ch = connection.createChannel()) {
-            ch.exchangeDeclare(exchange, "fanout", true);
-        }
-    }
-
-    private static Map<String, Object> quorum() {
-        return Map.of("x-queue-type", "quorum");
     }
 
     private static String rootMessage(Throwable e) {

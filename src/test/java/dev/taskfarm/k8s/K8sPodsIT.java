@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.taskfarm.broker.BrokerSettings;
 import dev.taskfarm.support.Jobs;
 import dev.taskfarm.support.TestBroker;
 
@@ -50,7 +49,7 @@ class K8sPodsIT {
     static ImageSpec image;
     static Rendered dev;
     static Rendered camelK;
-    static BrokerSettings broker;
+    static com.rabbitmq.client.ConnectionFactory broker;
     static String queuePrefix;
     static AppPod coordinatorPod;
     static AppPod workerPod;
@@ -64,7 +63,7 @@ class K8sPodsIT {
     static void startPods() throws Exception {
         assertThat(PROJECT.resolve("target/taskfarm.jar")).as("the packaged jar (failsafe runs after package)").exists();
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
-        broker = brokerSettings(TestBroker.rabbitProperties());
+        broker = TestBroker.connectionFactory();
         image = ImageSpec.parse(PROJECT.resolve("Dockerfile"));
         dev = Rendered.of(PROJECT.resolve("k8s/overlays/dev"));
         camelK = Rendered.of(PROJECT.resolve("k8s/camel-k"));
@@ -75,11 +74,11 @@ class K8sPodsIT {
         dir = Files.createTempDirectory("taskfarm-pods-");
         queuePrefix = "k8s-it-" + UUID.randomUUID().toString().substring(0, 8);
         PodProcess.Overrides overrides = new PodProcess.Overrides(
-                Map.of("RABBITMQ_HOST", broker.host(), "RABBITMQ_PORT", String.valueOf(broker.port())),
+                Map.of("RABBITMQ_HOST", broker.getHost(), "RABBITMQ_PORT", String.valueOf(broker.getPort())),
                 Map.of("TASKFARM_QUEUE_REQUESTS", queuePrefix + ".requests",
                         "TASKFARM_QUEUE_REPLIES", queuePrefix + ".replies",
                         "TASKFARM_QUEUE_DEAD_LETTERS", queuePrefix + ".requests.dlq"),
-                Map.of("taskfarm-rabbitmq-default-user", Map.of("username", broker.username(), "password", broker.password())));
+                Map.of("taskfarm-rabbitmq-default-user", Map.of("username", broker.getUsername(), "password", broker.getPassword())));
         coordinator = start(coordinatorPod, dev, overrides);
         worker = start(workerPod, dev, overrides);
         camelKWorker = start(camelKWorkerPod, camelK, overrides);
@@ -98,11 +97,11 @@ class K8sPodsIT {
         }
         if (broker != null && queuePrefix != null) {
             ConnectionFactory cf = new ConnectionFactory();
-            cf.setHost(broker.host());
-            cf.setPort(broker.port());
-            cf.setVirtualHost(broker.virtualHost());
-            cf.setUsername(broker.username());
-            cf.setPassword(broker.password());
+            cf.setHost(broker.getHost());
+            cf.setPort(broker.getPort());
+            cf.setVirtualHost(broker.getVirtualHost());
+            cf.setUsername(broker.getUsername());
+            cf.setPassword(broker.getPassword());
             try (Connection c = cf.newConnection("k8s-it-cleanup"); Channel ch = c.createChannel()) {
                 for (String q : new String[] {".requests", ".replies", ".requests.dlq"}) {
                     ch.queueDelete(queuePrefix + q);
@@ -227,14 +226,5 @@ class K8sPodsIT {
         });
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> p.probe(pod.container().getReadinessProbe()));
-    }
-
-    private static BrokerSettings brokerSettings(Map<String, String> p) {
-        String user = p.get("taskfarm.rabbitmq.username");
-        String pass = p.get("taskfarm.rabbitmq.password");
-        if (p.containsKey("taskfarm.rabbitmq.url")) {
-            return BrokerSettings.fromUrl(p.get("taskfarm.rabbitmq.url"), user, pass);
-        }
-        return new BrokerSettings(p.get("taskfarm.rabbitmq.host"), Integer.parseInt(p.get("taskfarm.rabbitmq.port")), "/", user, pass, false);
     }
 }
