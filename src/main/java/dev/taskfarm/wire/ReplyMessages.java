@@ -59,6 +59,7 @@ public class ReplyMessages {
         Object index = h.get(Wire.TASK_INDEX);
         Object chunk = h.get(Wire.CHUNK_SIZE);
         Object deliveryTag = h.get(AmqpHeaders.DELIVERY_TAG);
+        Object computeMicros = h.get(Wire.COMPUTE_MICROS);
         h.clear();
         if (deliveryTag != null) {
             // the request's delivery tag, for the reply publisher's ack (never an AMQP header)
@@ -71,6 +72,9 @@ public class ReplyMessages {
         }
         h.put(Wire.STATUS, status);
         h.put(Wire.WORKER, workerName);
+        if (computeMicros != null) {
+            h.put(Wire.COMPUTE_MICROS, computeMicros);
+        }
         if (error != null) {
             h.put(Wire.ERROR, error.length() > MAX_ERROR_HEADER ? error.substring(0, MAX_ERROR_HEADER) : error);
         }
