@@ -113,6 +113,7 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobProgress", progress);
             ChunkPlanner chunks = Chunking.planner(s, connectionFactory, topology.requests());
             registry.bind("computeCosts", chunks.costs());
+            registry.bind("deadLetteredChunks", new dev.taskfarm.wire.DeadLetteredChunks(topology.requests()));
             registry.bind("chunkPlanner", chunks);
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),

@@ -1,7 +1,6 @@
 package dev.taskfarm;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,18 +8,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.Http;
 import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.RawWorker;
 import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
 
@@ -41,6 +39,7 @@ class AutoChunkingIT {
     static Connection connection;
     static final Set<String> plainRequests = ConcurrentHashMap.newKeySet();
     static final AtomicInteger chunkedRequests = new AtomicInteger();
+    static final Set<String> pickyRequests = ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,7 +47,7 @@ class AutoChunkingIT {
         farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "4").start();
         coordinator = TestFarm.onTestBroker()
                 .with("taskfarm.role", "coordinator")
-                .with("taskfarm.computes.external", "plain")
+                .with("taskfarm.computes.external", "plain,picky")
                 .start();
         connection = coordinator.amqpConnection();
         startPlainWorker(connection.createChannel(), coordinator.requestsQueue());
@@ -124,6 +123,30 @@ class AutoChunkingIT {
         assertThat(chunks.get("costMicrosPerTask").isNull()).isTrue();
     }
 
+    @Test
+    void aDeadLetteredChunkComesBackOneTaskPerMessageSoOnlyItsPoisonTaskFails() throws Exception {
+        StringBuilder tasks = new StringBuilder("{\"compute\": \"picky\", \"chunkSize\": 5, \"tasks\": [");
+        for (int i = 0; i < 20; i++) {
+            tasks.append(i == 0 ? "" : ",").append("{\"n\": ").append(i).append(i == 7 ? ", \"bad\": true}" : "}");
+        }
+        coordinator.submit("picky.json", tasks.append("]}").toString());
+
+        JsonNode result = coordinator.awaitResult("picky", Duration.ofSeconds(120));
+
+        assertThat(result.get("status").asText()).isEqualTo("partial");
+        assertThat(result.get("failed").asInt()).isEqualTo(1);
+        assertThat(result.at("/results/7/status").asText()).isEqualTo("error");
+        assertThat(result.at("/results/7/error").asText()).contains("dead-lettered by the broker (rejected");
+        for (int i = 0; i < 20; i++) {
+            if (i != 7) {
+                assertThat(result.at("/results/" + i + "/result").asInt()).as("task " + i).isEqualTo(i + 1);
+            }
+        }
+        // the chunk 5..9 was rejected whole, then its tasks came back one per message
+        assertThat(pickyRequests).contains("picky:5+5", "picky:5", "picky:6", "picky:7", "picky:8", "picky:9")
+                .doesNotContain("picky:4", "picky:10");
+    }
+
     static void assertEveryIndexOnceAndRight(JsonNode result, int n) throws Exception {
         assertThat(result.get("status").asText()).as(result.toString()).isEqualTo("completed");
         assertThat(result.get("succeeded").asInt()).isEqualTo(n);
@@ -136,35 +159,30 @@ class AutoChunkingIT {
 
     /**
      * A worker written before chunking existed: compute "plain" answers n + 1, one task per
-     * request, and says nothing about its compute time.
+     * request, and says nothing about its compute time. Compute "picky" understands chunks,
+     * answers n + 1 per task, and rejects (so RabbitMQ dead-letters) any request with a task
+     * marked "bad".
      */
     static void startPlainWorker(Channel ch, String requests) throws Exception {
-        ch.basicQos(10);
-        ch.confirmSelect();
-        ch.basicConsume(requests, false, new DefaultConsumer(ch) {
-            @Override
-            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
-                    throws java.io.IOException {
-                try {
-                    Map<String, Object> h = props.getHeaders();
-                    if (h.containsKey("TaskfarmChunkSize")) {
-                        chunkedRequests.incrementAndGet();
-                    }
-                    plainRequests.add(props.getCorrelationId());
-                    Map<String, Object> rh = new HashMap<>();
-                    rh.put("TaskfarmJobId", h.get("TaskfarmJobId"));
-                    rh.put("TaskfarmTaskIndex", h.get("TaskfarmTaskIndex"));
-                    rh.put("TaskfarmStatus", "ok");
-                    AMQP.BasicProperties reply = new AMQP.BasicProperties.Builder().correlationId(props.getCorrelationId())
-                            .contentType("application/json").deliveryMode(2).headers(rh).build();
-                    byte[] result = MAPPER.writeValueAsBytes(MAPPER.readTree(body).path("n").asInt() + 1);
-                    ch.basicPublish("", props.getReplyTo(), reply, result);
-                    ch.waitForConfirmsOrDie(10_000);
-                    ch.basicAck(env.getDeliveryTag(), false);
-                } catch (Exception e) {
-                    ch.basicNack(env.getDeliveryTag(), false, true);
+        RawWorker.start(ch, requests, 10, (props, task) -> {
+            Map<String, Object> h = props.getHeaders();
+            if (!"picky".equals(String.valueOf(h.get("TaskfarmCompute")))) {
+                if (h.containsKey("TaskfarmChunkSize")) {
+                    chunkedRequests.incrementAndGet();
                 }
+                plainRequests.add(props.getCorrelationId());
+                return new RawWorker.Reply(Map.of(), task.path("n").asInt() + 1);
             }
+            pickyRequests.add(props.getCorrelationId());
+            if (task.findValue("bad") != null) {
+                return null;
+            }
+            if (!task.isArray()) {
+                return new RawWorker.Reply(Map.of(), task.path("n").asInt() + 1);
+            }
+            ArrayNode outcomes = MAPPER.createArrayNode();
+            task.forEach(t -> outcomes.addObject().put("status", "ok").put("result", t.path("n").asInt() + 1));
+            return new RawWorker.Reply(Map.of("TaskfarmChunkSize", h.get("TaskfarmChunkSize")), outcomes);
         });
     }
 }

@@ -19,6 +19,8 @@ public class QueueConsumers implements IntSupplier {
     private final CachingConnectionFactory connectionFactory;
     private final String queue;
     private final int fallback;
+    private volatile int last;
+    private volatile long countedAt;
 
     public QueueConsumers(CachingConnectionFactory connectionFactory, String queue, int fallback) {
         this.connectionFactory = connectionFactory;
@@ -26,14 +28,22 @@ public class QueueConsumers implements IntSupplier {
         this.fallback = Math.max(1, fallback);
     }
 
+    /** Counted at most once a second: a job's intake (a single-task job's too) pays no broker round trip for it. */
     @Override
     public int getAsInt() {
+        long now = System.nanoTime();
+        if (countedAt != 0 && now - countedAt < 1_000_000_000L) {
+            return last;
+        }
+        int count = fallback;
         try (Channel ch = connectionFactory.createConnection().createChannel(false)) {
             int consumers = ch.queueDeclarePassive(queue).getConsumerCount();
-            return consumers > 0 ? consumers : fallback;
+            count = consumers > 0 ? consumers : fallback;
         } catch (Exception e) {
             LOG.debug("Cannot count the consumers of {}: {}", queue, e.getMessage());
-            return fallback;
         }
+        last = count;
+        countedAt = now;
+        return count;
     }
 }
