@@ -30,6 +30,7 @@ import dev.taskfarm.broker.EmbeddedBroker;
 import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.amqp.AmqpComponent;
+import dev.taskfarm.chunk.ChunkPlanner;
 import dev.taskfarm.collect.GroupCommit;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.JobWatchdog;
@@ -109,10 +110,14 @@ public class TaskfarmBeans implements CamelConfiguration {
             JobProgress progress = new JobProgress(s.getInt("taskfarm.progress.interval-ms", 2000), metrics);
             registry.bind("jobLedger", ledger);
             registry.bind("jobProgress", progress);
+            ChunkPlanner chunks = Chunking.planner(s, connectionFactory, topology.requests());
+            registry.bind("computeCosts", chunks.costs());
+            registry.bind("deadLetteredChunks", new dev.taskfarm.wire.DeadLetteredChunks(topology.requests()));
+            registry.bind("chunkPlanner", chunks);
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
-                    s.getInt("taskfarm.publish.chunk-size", 1), s.getInt("taskfarm.publish.batch-size", 100)));
+                    Chunking.defaultSize(s), s.getInt("taskfarm.publish.batch-size", 100), chunks));
             var claims = new dev.taskfarm.intake.InboxClaims(ledger,
                     s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
                     s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
@@ -162,7 +167,8 @@ public class TaskfarmBeans implements CamelConfiguration {
                 s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)));
         spool.cleanUp();
         context.getRegistry().bind("jobApi", new JobApi(ledger, progress, spool, cancelled,
-                s.getInt("taskfarm.api.max-listed", 1000)));
+                s.getInt("taskfarm.api.max-listed", 1000), context.getRegistry().lookupByNameAndType("chunkPlanner",
+                        ChunkPlanner.class)));
         context.getRegistry().bind("webPage", new WebPage());
         VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
         context.getRegistry().bind("vertxOptions", vertx);

@@ -19,6 +19,8 @@ import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskfarm.chunk.ChunkPlan;
+import dev.taskfarm.chunk.ChunkPlanner;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.ResultDocument;
 import dev.taskfarm.job.BadJobException;
@@ -52,12 +54,15 @@ public class JobApi {
 
     private final JobLedger ledger;
     private final JobProgress progress;
+    private final ChunkPlanner chunks;
     private final BodySpool spool;
     private final ResultDocument document;
     private final CancelledJobs cancelled;
     private final int maxListed;
 
-    public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed) {
+    public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed,
+            ChunkPlanner chunks) {
+        this.chunks = chunks;
         this.ledger = ledger;
         this.progress = progress;
         this.spool = spool;
@@ -273,6 +278,10 @@ public class JobApi {
         v.put("failed", job.failed());
         v.put(finished ? "missing" : "pending", job.total() - job.done());
         v.put("published", job.published() ? job.total() : tally != null ? tally.published() : 0);
+        ChunkPlan plan = chunks == null ? null : chunks.find(job.jobId());
+        if (plan != null) {
+            v.set("chunking", plan.toJson());
+        }
         v.put("percent", job.total() == 0 ? 0 : Math.floor(job.done() * 1000.0 / job.total()) / 10);
         v.put("rate", Math.round(rate * 100) / 100.0);
         if (eta >= 0) {

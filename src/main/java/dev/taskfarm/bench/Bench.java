@@ -16,12 +16,14 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
 /**
- * {@code java -jar target/taskfarm.jar bench --workload tiny|cpu|big [options]}: runs the same job
- * on the same broker, in the same invocation, through a raw amqp-client baseline
- * ({@link RawBaseline}) and through taskfarm's full path (intake, requests, workers, replies,
- * Aggregator, result file; {@link FarmUnderTest}), alternating them run by run, and prints median
- * tasks/s with min and max, the ratio taskfarm / baseline, task round-trip p50/p99, the
- * single-task job round trip and the coordinator's peak heap. See docs/BENCHMARKS.md.
+ * {@code java -jar target/taskfarm.jar bench --workload tiny|cpu|big|mixed [options]}: runs the
+ * same job on the same broker, in the same invocation, through two amqp-client baselines
+ * ({@link RawBaseline}: the raw durable one and the seed's shape) and through taskfarm's full path
+ * (intake, requests, workers, replies, Aggregator, result file; {@link FarmUnderTest}) with its
+ * default settings, chunking forced off, or a chunk size given by hand, alternating them run by
+ * run, and prints median tasks/s with min and max, the ratios taskfarm / each baseline, task
+ * round-trip p50/p99, the single-task job round trip, the coordinator's peak heap, and for
+ * {@code mixed} the makespan against the ideal. See docs/BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -92,12 +94,13 @@ public final class Bench {
                 i++;
             }
             if (o.workload == null) {
-                throw new IllegalArgumentException("--workload tiny|cpu|big is required");
+                throw new IllegalArgumentException("--workload tiny|cpu|big|mixed is required");
             }
-            if (!List.of("tiny", "cpu", "big").contains(o.workload)) {
-                throw new IllegalArgumentException("--workload must be tiny, cpu or big, got " + o.workload);
+            if (!List.of("tiny", "cpu", "big", "mixed").contains(o.workload)) {
+                throw new IllegalArgumentException("--workload must be tiny, cpu, big or mixed, got " + o.workload);
             }
-            boolean cpu = "cpu".equals(o.workload);
+            // mixed runs like cpu: one consumer per worker process (a slot is a core's worth)
+            boolean cpu = "cpu".equals(o.workload) || "mixed".equals(o.workload);
             boolean big = "big".equals(o.workload);
             if (o.workers == null) {
                 o.workers = cpu ? List.of(1, 2) : List.of(1);
@@ -109,14 +112,24 @@ public final class Bench {
                 o.consumers = cpu ? 1 : 8;
             }
             if (o.chunk == null) {
-                o.chunk = cpu ? 0 : 100;
+                o.chunk = 0;
             }
             if (o.variants == null) {
-                o.variants = big ? List.of("raw", "chunked") : List.of("raw", "taskfarm", "chunked");
+                List<String> v = new ArrayList<>(List.of("raw", "seed", "taskfarm"));
+                if ("tiny".equals(o.workload)) {
+                    v.add("off");
+                }
+                if (o.chunk > 1) {
+                    v.add("chunked");
+                }
+                o.variants = v;
             }
-            if (!List.of("raw", "taskfarm", "chunked").containsAll(o.variants) || !o.variants.contains("raw")) {
-                throw new IllegalArgumentException("--variants is a list of raw (required), taskfarm, chunked; got "
+            if (!List.of("raw", "seed", "taskfarm", "off", "chunked").containsAll(o.variants) || !o.variants.contains("raw")) {
+                throw new IllegalArgumentException("--variants is a list of raw (required), seed, taskfarm, off, chunked; got "
                         + o.variants);
+            }
+            if (o.variants.contains("chunked") && o.chunk < 2) {
+                throw new IllegalArgumentException("--variants chunked needs --chunk S (2 or more tasks per message)");
             }
             if (o.latencyJobs == null) {
                 o.latencyJobs = big ? 0 : 30;
@@ -125,7 +138,7 @@ public final class Bench {
                 // the baseline's prefetch; for tasks of milliseconds one task waiting per consumer
                 // (it covers the reply's confirm before the ack), so the job's last tasks are not
                 // queued behind a busy worker while another one idles
-                o.prefetch = "cpu".equals(o.workload) ? 2 : 250;
+                o.prefetch = cpu ? 2 : 250;
             }
             if (o.warmup == null) {
                 o.warmup = "tiny".equals(o.workload) ? 100_000 : 20_000;
@@ -135,21 +148,27 @@ public final class Bench {
     }
 
     static final String USAGE = """
-            usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big [options]
+            usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big|mixed [options]
               --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
-              --consumers C         consumers per worker process; the raw baseline gets K x C worker threads
-                                    (default 8; cpu 1, so a worker process is one core's worth)
-              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu 2)
+              --consumers C         consumers per worker process; the raw baseline gets K x C worker threads,
+                                    the seed shape K consumers (default 8; cpu and mixed 1, so a worker
+                                    process is one core's worth)
+              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu
+                                    and mixed 2)
               --warmup N            tiny tasks through each path before measuring, in jobs of at most 20000
                                     (default tiny 100000, else 20000): until the JIT has compiled the hot path
-              --chunk S             also run taskfarm with S tasks per message (default 100; cpu 0 = off)
+              --chunk S             also run taskfarm with S tasks per message set by hand (variant chunked)
               --broker URL          amqp://host:5672/vhost (default $RABBITMQ_URL or amqp://127.0.0.1:5672;
                                     credentials from the URL's user info, else RABBITMQ_USERNAME/RABBITMQ_PASSWORD,
                                     else the client library's default, RabbitMQ's local-only default account)
               --runs N              runs of each variant, alternated (default 3; big 1)
-              --variants LIST       raw,taskfarm,chunked (default all; big: raw,chunked, as 1M per-message
-                                    tasks take minutes); raw is always run: the ratios are against it
-              --tasks N / --rounds R  override the workload's N and R (cpu R is calibrated to ~20 ms)
+              --variants LIST       raw (the raw durable baseline, always run), seed (the seed's shape: Qos 1,
+                                    transient, no confirms, one consumer per worker process), taskfarm (default
+                                    settings: chunk size auto), off (taskfarm with chunking forced off,
+                                    chunk size 1), chunked (taskfarm with --chunk S); default raw,seed,taskfarm,
+                                    plus off for tiny and chunked when --chunk is given
+              --tasks N / --rounds R  override the workload's N and R (cpu R is calibrated to ~20 ms; mixed:
+                                    20000 tasks, R calibrated to ~0.2 ms, 1% of them with 100 x R, shuffled)
               --latency-jobs M      single-task jobs timed one after another (default 30, big 0; 0 = skip)
               --coordinator-heap H  -Xmx of the coordinator JVM (default 256m)
               --routes DIR          taskfarm's routes directory (default routes)
@@ -215,52 +234,74 @@ public final class Bench {
         // cpu: 200 tasks of the workload too (a fresh worker JVM still compiles taskfarm's code for
         // seconds after the tiny warm-up, and on 2 cores its compiler threads take CPU from the compute)
         int warmCpuTasks = 200;
-        Path warmCpu = "cpu".equals(wl.name()) ? wl.write(dir, "warm-cpu", warmCpuTasks) : null;
-        boolean perMessage = o.variants.contains("taskfarm");
-        boolean chunkedToo = o.variants.contains("chunked") && o.chunk > 1;
+        Path warmCpu = wl.rounds() > 1 ? wl.write(dir, "warm-cpu", warmCpuTasks) : null;
+        // taskfarm's variants: label -> chunk size asked for (0 = none: the default, auto)
+        Map<String, Integer> farmVariants = new LinkedHashMap<>();
+        if (o.variants.contains("taskfarm")) {
+            farmVariants.put("taskfarm", 0);
+        }
+        if (o.variants.contains("off")) {
+            farmVariants.put("taskfarm chunk=1", 1);
+        }
+        if (o.variants.contains("chunked")) {
+            farmVariants.put("taskfarm chunk=" + o.chunk, o.chunk);
+        }
+        boolean seedToo = o.variants.contains("seed");
         Path single = wl.write(dir, "single", 1);
         long timeout = Math.max(180, wl.tasks() / 500L);
+        double[] mixedWork = "mixed".equals(wl.name()) ? mixedWork(wl) : null;
 
-        out.printf("taskfarm bench %s: N=%d R=%d | %s at %s:%d | %d cores, load average %.2f at start | %s%n",
-                wl.name(), wl.tasks(), wl.rounds(), brokerVersion, rabbit.getHost(), rabbit.getPort(),
+        out.printf("taskfarm bench %s: N=%d R=%d%s | %s at %s:%d | %d cores, load average %.2f at start | %s%n",
+                wl.name(), wl.tasks(), wl.rounds(), wl.longRounds() > 0 ? " (1% with R=" + wl.longRounds() + ", shuffled)" : "",
+                brokerVersion, rabbit.getHost(), rabbit.getPort(),
                 Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Instant.now());
-        out.printf("durable quorum queues, persistent messages, publisher confirms; %d run(s) per variant, alternated%n",
-                o.runs);
+        out.printf("raw baseline and taskfarm: durable quorum queues, persistent messages, publisher confirms; "
+                + "seed shape: transient queues and messages, no confirms, Qos 1; %d run(s) per variant, alternated%n", o.runs);
 
         Map<Integer, Map<String, List<RunResult>>> byWorkers = new LinkedHashMap<>();
         for (int k : o.workers) {
             String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
             Map<String, List<RunResult>> variants = new LinkedHashMap<>();
-            String chunked = "taskfarm chunk=" + o.chunk;
             Path runDir = Files.createDirectories(dir.resolve(prefix));
-            out.printf("%n== %d worker process(es) x %d consumer(s); raw baseline: %d worker threads; queues %s.*%n", k,
-                    o.consumers, k * o.consumers, prefix);
-            try (RawBaseline raw = new RawBaseline(rabbit, prefix, k * o.consumers, runDir);
+            out.printf("%n== %d worker process(es) x %d consumer(s); raw baseline: %d worker threads; seed shape: %d "
+                    + "consumer(s); queues %s.*%n", k, o.consumers, k * o.consumers, k, prefix);
+            try (RawBaseline raw = new RawBaseline(RawBaseline.Shape.RAW, rabbit, prefix, k * o.consumers, runDir);
+                 RawBaseline seed = seedToo ? new RawBaseline(RawBaseline.Shape.SEED, rabbit, prefix, k, runDir) : null;
                  FarmUnderTest farm = FarmUnderTest.start(o, rabbit, prefix, k, runDir)) {
+                List<RawBaseline> baselines = seed == null ? List.of(raw) : List.of(raw, seed);
                 try {
                     for (int w = 0; w * warmJob < o.warmup; w++) {
-                        raw.run("warm-raw-" + w, warm, warmJob, timeout);
-                        farm.run("warm-tf-" + w, warm, warmJob, 1, timeout);
-                        if (chunkedToo) {
-                            farm.run("warm-tfc-" + w, warm, warmJob, o.chunk, timeout);
+                        for (RawBaseline b : baselines) {
+                            b.run("warm-" + b.shape().name() + "-" + w, warm, warmJob, timeout);
+                        }
+                        int f = 0;
+                        for (int chunk : farmVariants.values()) {
+                            farm.run("warm-tf" + f++ + "-" + w, warm, warmJob, chunk, timeout);
                         }
                     }
                     if (warmCpu != null) {
-                        raw.run("warm-raw-cpu", warmCpu, warmCpuTasks, timeout);
-                        farm.run("warm-tf-cpu", warmCpu, warmCpuTasks, 1, timeout);
+                        for (RawBaseline b : baselines) {
+                            b.run("warm-" + b.shape().name() + "-cpu", warmCpu, warmCpuTasks, timeout);
+                        }
+                        int f = 0;
+                        for (int chunk : farmVariants.values()) {
+                            farm.run("warm-tf" + f++ + "-cpu", warmCpu, warmCpuTasks, chunk, timeout);
+                        }
                     }
                     farm.resetHeap();
                     CpuMeter cpu = new CpuMeter(farm);
                     for (int r = 1; r <= o.runs; r++) {
                         String n = String.valueOf(r);
-                        record(out, variants, "raw baseline", cpu.measure(() -> raw.run("raw-" + n, job, wl.tasks(), timeout)));
-                        if (perMessage) {
-                            record(out, variants, "taskfarm", cpu.measure(() -> farm.run("tf-" + n, job, wl.tasks(), 1, timeout)));
+                        for (RawBaseline b : baselines) {
+                            record(out, variants, b.shape().label(),
+                                    cpu.measure(() -> b.run(b.shape().name() + "-" + n, job, wl.tasks(), timeout)));
                         }
-                        if (chunkedToo) {
-                            record(out, variants, chunked,
-                                    cpu.measure(() -> farm.run("tfc-" + n, job, wl.tasks(), o.chunk, timeout)));
+                        int f = 0;
+                        for (var v : farmVariants.entrySet()) {
+                            String id = "tf" + f++ + "-" + n;
+                            record(out, variants, v.getKey(),
+                                    cpu.measure(() -> farm.run(id, job, wl.tasks(), v.getValue(), timeout)));
                         }
                     }
                     long[] heap = farm.heap();
@@ -268,11 +309,16 @@ public final class Bench {
                         variants.computeIfAbsent("single raw", x -> new ArrayList<>())
                                 .add(raw.run("one-raw-" + r, single, 1, 60));
                         variants.computeIfAbsent("single taskfarm", x -> new ArrayList<>())
-                                .add(farm.run("one-tf-" + r, single, 1, 1, 60));
+                                .add(farm.run("one-tf-" + r, single, 1, 0, 60));
                     }
                     report(out, wl, k, variants, heap, o);
+                    if (mixedWork != null) {
+                        reportMakespan(out, variants, mixedWork, k * o.consumers);
+                    }
                 } finally {
-                    raw.deleteQueues();
+                    for (RawBaseline b : baselines) {
+                        b.deleteQueues();
+                    }
                 }
             }
             byWorkers.put(k, variants);
@@ -280,7 +326,7 @@ public final class Bench {
         if (byWorkers.size() > 1) {
             int first = o.workers.get(0);
             for (int k : o.workers.subList(1, o.workers.size())) {
-                for (String v : List.of("raw baseline", "taskfarm")) {
+                for (String v : List.of("raw baseline", "seed shape", "taskfarm")) {
                     if (!byWorkers.get(first).containsKey(v)) {
                         continue;
                     }
@@ -292,6 +338,36 @@ public final class Bench {
             }
         }
         return 0;
+    }
+
+    /**
+     * mixed: {short tasks' microseconds, long tasks' microseconds, number of long tasks}, the
+     * compute's best time on this machine (so the ideal is a lower bound).
+     */
+    private static double[] mixedWork(Workload wl) throws Exception {
+        int longOnes = wl.longTasks(wl.tasks()).cardinality();
+        return new double[] {Workload.bestNanos(wl.rounds()) / 1000.0, Workload.bestNanos(wl.longRounds()) / 1000.0, longOnes};
+    }
+
+    /**
+     * mixed: each variant's makespan (submit to result) against the ideal, total work / slots or the
+     * longest task if that is larger.
+     */
+    private static void reportMakespan(PrintStream out, Map<String, List<RunResult>> variants, double[] work, int slots) {
+        int longOnes = (int) work[2];
+        int tasks = variants.get("raw baseline").get(0).tasks();
+        double total = (tasks - longOnes) * work[0] + longOnes * work[1];
+        double ideal = Math.max(total / slots, work[1]);
+        out.printf("%nmixed: short task %.0f us, long task %.0f us (best of many here), %d long of %d; total work %.2f s on "
+                + "%d slot(s): ideal makespan %.2f s%n", work[0], work[1], longOnes, tasks, total / 1e6, slots, ideal / 1e6);
+        for (var e : variants.entrySet()) {
+            if (e.getKey().startsWith("single")) {
+                continue;
+            }
+            List<Double> seconds = e.getValue().stream().map(r -> r.micros() / 1e6).toList();
+            out.printf("makespan %-22s min %.2f median %.2f max %.2f s = %.2fx the ideal (median)%n", e.getKey(),
+                    Stats.min(seconds), Stats.median(seconds), Stats.max(seconds), Stats.median(seconds) * 1e6 / ideal);
+        }
     }
 
     private static void record(PrintStream out, Map<String, List<RunResult>> variants, String name, RunResult r) {
@@ -324,10 +400,16 @@ public final class Bench {
                 out.printf("  %-22s %s%n", e.getKey(), CpuMeter.medianPerTask(e.getValue()));
             }
         }
-        double base = Stats.median(tps(variants.get("raw baseline")));
-        for (var e : variants.entrySet()) {
-            if (!e.getKey().startsWith("single") && !e.getKey().equals("raw baseline")) {
-                out.printf("ratio %s / raw baseline (medians): %.2f%n", e.getKey(), Stats.median(tps(e.getValue())) / base);
+        for (String baseline : List.of("raw baseline", "seed shape")) {
+            if (!variants.containsKey(baseline)) {
+                out.printf("ratio against the %s: not run (--variants)%n", baseline);
+                continue;
+            }
+            double base = Stats.median(tps(variants.get(baseline)));
+            for (var e : variants.entrySet()) {
+                if (e.getKey().startsWith("taskfarm")) {
+                    out.printf("ratio %s / %s (medians): %.2f%n", e.getKey(), baseline, Stats.median(tps(e.getValue())) / base);
+                }
             }
         }
         for (String v : List.of("single raw", "single taskfarm")) {

@@ -105,7 +105,9 @@ public final class BenchNode {
             Exchange exchange = new DefaultExchange(context);
             exchange.getMessage().setBody(new File(file));
             exchange.getMessage().setHeader(Wire.JOB_ID, jobId);
-            exchange.getMessage().setHeader(Wire.CHUNK_SIZE, chunk);
+            if (chunk > 0) {
+                exchange.getMessage().setHeader(Wire.CHUNK_SIZE, chunk); // else the default: auto
+            }
             started.put(jobId, System.nanoTime());
             context.getRegistry().lookupByNameAndType("jobIntake", JobIntake.class).accept(exchange);
             template.send("direct:publish-tasks", exchange);

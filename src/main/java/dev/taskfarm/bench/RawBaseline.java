@@ -28,16 +28,36 @@ import com.rabbitmq.client.Envelope;
 import dev.taskfarm.compute.Sha256Compute;
 
 /**
- * The hand-written RPC that taskfarm must beat, written the way a careful engineer would with the
- * plain amqp-client: durable quorum queues of its own, persistent messages, asynchronous publisher
- * confirms (publisher and workers), correlation ids, prefetch 250, a request acknowledged only
- * after its reply is confirmed, a client that counts one reply per index and writes the results.
- * No ledger, no retries, no timeouts, no dead letters: only the messaging.
+ * The hand-written RPCs that taskfarm must beat, in the bench JVM with the plain amqp-client, in
+ * one of two {@link Shape}s:
+ * <ul>
+ * <li>{@link Shape#RAW}: written the way a careful engineer would: durable quorum queues of its
+ * own, persistent messages, asynchronous publisher confirms (publisher and workers), correlation
+ * ids, prefetch 250, a request acknowledged only after its reply is confirmed;</li>
+ * <li>{@link Shape#SEED}: the classic Go RPC taskfarm descends from: transient (non-durable
+ * classic) queues, transient messages, no confirms, {@code Qos(1)}, one consumer per server
+ * process, the request acked after its reply is published.</li>
+ * </ul>
+ * Both have a client that counts one reply per index and writes the results. No ledger, no
+ * retries, no timeouts, no dead letters: only the messaging.
  */
 final class RawBaseline implements AutoCloseable {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     static final int PREFETCH = 250;
+
+    /**
+     * How the RPC talks to the broker.
+     *
+     * @param name     queue name part and label
+     * @param durable  durable quorum queues and persistent messages, else transient classic queues and messages
+     * @param confirms publisher confirms (asynchronous, window 1000 / prefetch), else none
+     * @param prefetch per consumer, workers and client alike
+     */
+    record Shape(String name, String label, boolean durable, boolean confirms, int prefetch) {
+        static final Shape RAW = new Shape("raw", "raw baseline", true, true, PREFETCH);
+        static final Shape SEED = new Shape("seed", "seed shape", false, false, 1);
+    }
 
     private final String requests;
     private final String replies;
@@ -46,6 +66,7 @@ final class RawBaseline implements AutoCloseable {
     private final ExecutorService workerThreads;
     private final Path outDir;
     private final ConnectionFactory factory;
+    private final Shape shape;
     private volatile RunState current;
 
     /** One job in flight: what the collector needs to count and time its replies. */
@@ -69,17 +90,22 @@ final class RawBaseline implements AutoCloseable {
     }
 
     RawBaseline(ConnectionFactory factory, String prefix, int workers, Path outDir) throws Exception {
-        this.requests = prefix + ".raw.requests";
-        this.replies = prefix + ".raw.replies";
+        this(Shape.RAW, factory, prefix, workers, outDir);
+    }
+
+    RawBaseline(Shape shape, ConnectionFactory factory, String prefix, int workers, Path outDir) throws Exception {
+        this.shape = shape;
+        this.requests = prefix + "." + shape.name() + ".requests";
+        this.replies = prefix + "." + shape.name() + ".replies";
         this.outDir = outDir;
         this.factory = factory;
         this.workerThreads = Executors.newFixedThreadPool(workers);
-        this.workerConnection = factory.newConnection(workerThreads, "bench-raw-workers");
-        this.clientConnection = factory.newConnection("bench-raw-client");
+        this.workerConnection = factory.newConnection(workerThreads, "bench-" + shape.name() + "-workers");
+        this.clientConnection = factory.newConnection("bench-" + shape.name() + "-client");
         try (Channel ch = clientConnection.createChannel()) {
-            Map<String, Object> quorum = Map.of("x-queue-type", "quorum");
-            ch.queueDeclare(requests, true, false, false, quorum);
-            ch.queueDeclare(replies, true, false, false, quorum);
+            Map<String, Object> args = shape.durable() ? Map.of("x-queue-type", "quorum") : Map.of();
+            ch.queueDeclare(requests, shape.durable(), false, false, args);
+            ch.queueDeclare(replies, shape.durable(), false, false, args);
         }
         for (int i = 0; i < workers; i++) {
             startWorker(workerConnection.createChannel());
@@ -87,10 +113,17 @@ final class RawBaseline implements AutoCloseable {
         startCollector(clientConnection.createChannel());
     }
 
-    /** A worker: compute, publish the reply (async confirm), ack the request once the reply is confirmed. */
+    Shape shape() {
+        return shape;
+    }
+
+    /**
+     * A worker: compute, publish the reply (async confirm), ack the request once the reply is
+     * confirmed; without confirms, ack right after publishing.
+     */
     private void startWorker(Channel ch) throws Exception {
-        ch.basicQos(PREFETCH);
-        ConfirmWindow replies = new ConfirmWindow(ch, PREFETCH);
+        ch.basicQos(shape.prefetch());
+        ConfirmWindow replies = shape.confirms() ? new ConfirmWindow(ch, shape.prefetch()) : null;
         ch.basicConsume(requests, false, new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) throws IOException {
@@ -103,7 +136,12 @@ final class RawBaseline implements AutoCloseable {
                     h.put("TaskfarmTaskIndex", props.getHeaders().get("TaskfarmTaskIndex"));
                     h.put("TaskfarmStatus", "ok");
                     AMQP.BasicProperties reply = new AMQP.BasicProperties.Builder().correlationId(props.getCorrelationId())
-                            .contentType("application/json").deliveryMode(2).headers(h).build();
+                            .contentType("application/json").deliveryMode(deliveryMode()).headers(h).build();
+                    if (replies == null) {
+                        ch.basicPublish("", props.getReplyTo(), reply, result);
+                        ch.basicAck(delivery, false);
+                        return;
+                    }
                     replies.publish("", props.getReplyTo(), reply, result, ok -> {
                         try {
                             if (ok) {
@@ -124,7 +162,7 @@ final class RawBaseline implements AutoCloseable {
 
     /** The client's reply consumer: one result per index of the current job, ack after counting. */
     private void startCollector(Channel ch) throws Exception {
-        ch.basicQos(PREFETCH);
+        ch.basicQos(shape.prefetch());
         ch.basicConsume(replies, false, new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) throws IOException {
@@ -154,7 +192,7 @@ final class RawBaseline implements AutoCloseable {
         long t0 = System.nanoTime();
         try (Channel ch = clientConnection.createChannel();
              BufferedReader in = Files.newBufferedReader(file)) {
-            ConfirmWindow window = new ConfirmWindow(ch, 1000);
+            ConfirmWindow window = shape.confirms() ? new ConfirmWindow(ch, 1000) : null;
             int i = 0;
             for (String line; (line = in.readLine()) != null; i++) {
                 Map<String, Object> h = new HashMap<>();
@@ -162,14 +200,20 @@ final class RawBaseline implements AutoCloseable {
                 h.put("TaskfarmTaskIndex", i);
                 h.put("TaskfarmTaskCount", total);
                 AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().correlationId(jobId + ":" + i)
-                        .replyTo(replies).contentType("application/json").deliveryMode(2).headers(h).build();
+                        .replyTo(replies).contentType("application/json").deliveryMode(deliveryMode()).headers(h).build();
                 run.publishedAt.set(i, System.nanoTime());
-                window.publish("", requests, props, line.getBytes(StandardCharsets.UTF_8), null, 30_000);
+                if (window == null) {
+                    ch.basicPublish("", requests, props, line.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    window.publish("", requests, props, line.getBytes(StandardCharsets.UTF_8), null, 30_000);
+                }
             }
-            window.awaitAll(30_000);
+            if (window != null) {
+                window.awaitAll(30_000);
+            }
         }
         if (!run.done.await(timeoutSeconds, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("raw baseline job " + jobId + " got " + run.count + "/" + total
+            throw new IllegalStateException(shape.label() + " job " + jobId + " got " + run.count + "/" + total
                     + " replies in " + timeoutSeconds + " s");
         }
         Path out = outDir.resolve(jobId + ".result.ndjson");
@@ -186,6 +230,11 @@ final class RawBaseline implements AutoCloseable {
         }
         Files.deleteIfExists(out);
         return new Bench.RunResult(total, elapsed / 1000, Stats.quantile(rtt, 0.5), Stats.quantile(rtt, 0.99));
+    }
+
+    /** 2 = persistent, 1 = transient. */
+    private int deliveryMode() {
+        return shape.durable() ? 2 : 1;
     }
 
     /** Deletes the baseline's queues (on a new connection: the broker may have closed ours). */

@@ -10,6 +10,8 @@ import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskfarm.chunk.ChunkPlan;
+import dev.taskfarm.chunk.ChunkPlanner;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.job.BadJobException;
@@ -31,6 +33,8 @@ import dev.taskfarm.wire.Wire;
 public class JobIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
+    /** Exchange property: the job's {@link ChunkPlan}, from accept to publishing. */
+    static final String PLAN = "TaskfarmChunkPlan";
 
     private final JobLedger ledger;
     private final ComputeRegistry computes;
@@ -39,27 +43,32 @@ public class JobIntake {
     private final Duration defaultTimeout;
     private final int defaultChunkSize;
     private final int batchSize;
+    private final ChunkPlanner chunks;
 
     /**
-     * @param batchSize request messages per split part of the publish route (each still its own
-     *                  message on the wire; a batch spares a Camel exchange per message)
+     * @param defaultChunkSize tasks per request message when a job sets none; 0 = auto (sized from
+     *                         the compute's measured cost by the {@link ChunkPlanner})
+     * @param batchSize        request messages per split part of the publish route (each still its own
+     *                         message on the wire; a batch spares a Camel exchange per message)
      */
     public JobIntake(JobLedger ledger, ComputeRegistry computes, JobProgress progress, String defaultCompute,
-            Duration defaultTimeout, int defaultChunkSize, int batchSize) {
+            Duration defaultTimeout, int defaultChunkSize, int batchSize, ChunkPlanner chunks) {
         this.batchSize = Math.max(1, batchSize);
+        this.chunks = chunks;
         this.ledger = ledger;
         this.computes = computes;
         this.progress = progress;
         this.defaultCompute = defaultCompute;
         this.defaultTimeout = defaultTimeout;
-        this.defaultChunkSize = Math.max(1, defaultChunkSize);
+        this.defaultChunkSize = Math.max(0, defaultChunkSize);
     }
 
     /**
      * Validates and registers the job in the message body (a file), setting the job headers.
      * The job id comes from the input's "id", else from the header {@code TaskfarmJobId} when a
      * caller chose one, else from the file name. Tasks per request message: the input's
-     * "chunkSize", else the header {@code TaskfarmChunkSize} a caller set, else the configured default.
+     * "chunkSize", else the header {@code TaskfarmChunkSize} a caller set, else the configured default
+     * ({@code auto}: sized message by message, see {@link ChunkPlan}).
      */
     public void accept(Exchange exchange) throws BadJobException, SQLException {
         Message in = exchange.getMessage();
@@ -84,8 +93,11 @@ public class JobIntake {
             }
             LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
         }
-        int chunk = spec.chunkSize() > 0 ? spec.chunkSize() : in.getHeader(Wire.CHUNK_SIZE, defaultChunkSize, Integer.class);
-        chunk = Math.max(1, Math.min(chunk, JobFile.MAX_CHUNK));
+        Integer asked = spec.chunkSize() > 0 ? Integer.valueOf(spec.chunkSize()) : in.getHeader(Wire.CHUNK_SIZE, Integer.class);
+        int explicit = asked != null && asked > 0 ? Math.min(asked, JobFile.MAX_CHUNK) : defaultChunkSize;
+        ChunkPlan plan = chunks.plan(jobId, compute, spec.taskCount(), explicit);
+        exchange.setProperty(PLAN, plan);
+        int chunk = plan.fixedSize();
         progress.track(jobId, spec.taskCount(), 0, 0, now);
         in.setHeader(Wire.JOB_ID, jobId);
         in.setHeader(Wire.TASK_COUNT, spec.taskCount());
@@ -96,15 +108,17 @@ public class JobIntake {
             in.removeHeader(Wire.CHUNK_SIZE);
         }
         LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}{}", jobId, spec.taskCount(),
-                spec.format().name().toLowerCase(), compute, timeout, chunk > 1 ? ", " + chunk + " tasks per message" : "");
+                spec.format().name().toLowerCase(), compute, timeout,
+                plan.isAuto() ? ", chunk size auto" : chunk > 1 ? ", " + chunk + " tasks per message" : "");
     }
 
     /** Marks the job as fully published. */
     public void published(Exchange exchange) throws SQLException {
         String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
         ledger.markPublished(jobId);
-        LOG.info("Job {} published: {} tasks on the requests queue", jobId,
-                exchange.getMessage().getHeader(Wire.TASK_COUNT));
+        ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
+        LOG.info("Job {} published: {} tasks on the requests queue{}", jobId,
+                exchange.getMessage().getHeader(Wire.TASK_COUNT), plan == null ? "" : ", " + plan.describe());
     }
 
     /**
@@ -114,6 +128,11 @@ public class JobIntake {
     public RequestBatches requests(Exchange exchange) throws java.io.IOException {
         Message m = exchange.getMessage();
         Path file = m.getBody(File.class).toPath();
+        ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
+        if (plan != null && plan.isAuto()) {
+            return RequestBatches.sized(JobFile.tasks(file), plan.jobId(), m.getHeader(Wire.COMPUTE, String.class),
+                    m.getHeader(Wire.TASK_COUNT, Integer.class), plan, batchSize);
+        }
         int chunk = m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
         return new RequestBatches(chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file),
                 m.getHeader(Wire.JOB_ID, String.class), m.getHeader(Wire.COMPUTE, String.class),

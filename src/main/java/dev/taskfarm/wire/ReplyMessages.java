@@ -58,6 +58,7 @@ public class ReplyMessages {
         Object jobId = h.get(Wire.JOB_ID);
         Object index = h.get(Wire.TASK_INDEX);
         Object chunk = h.get(Wire.CHUNK_SIZE);
+        Object computeMicros = h.get(Wire.COMPUTE_MICROS);
         h.clear();
         h.put(Wire.JOB_ID, jobId);
         h.put(Wire.TASK_INDEX, index);
@@ -66,6 +67,9 @@ public class ReplyMessages {
         }
         h.put(Wire.STATUS, status);
         h.put(Wire.WORKER, workerName);
+        if (computeMicros != null) {
+            h.put(Wire.COMPUTE_MICROS, computeMicros);
+        }
         if (error != null) {
             h.put(Wire.ERROR, error.length() > MAX_ERROR_HEADER ? error.substring(0, MAX_ERROR_HEADER) : error);
         }

@@ -26,6 +26,11 @@ public final class Wire {
      * outcomes. See docs/WIRE.md, "Chunked requests".
      */
     public static final String CHUNK_SIZE = "TaskfarmChunkSize";
+    /**
+     * Reply (optional, long): microseconds the worker spent computing the reply's tasks (all of a
+     * chunk's tasks together). The coordinator sizes automatic chunks from it (docs/WIRE.md).
+     */
+    public static final String COMPUTE_MICROS = "TaskfarmComputeMicros";
     /** Host or pod that produced the reply (informational). */
     public static final String WORKER = "TaskfarmWorker";
 

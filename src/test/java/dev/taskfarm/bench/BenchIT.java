@@ -33,10 +33,34 @@ class BenchIT {
 
         String report = bytes.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(report).isZero();
-        assertThat(report).contains("taskfarm bench tiny: N=300 R=1", "raw baseline", "taskfarm chunk=20",
-                "ratio taskfarm / raw baseline (medians):", "ratio taskfarm chunk=20 / raw baseline (medians):",
+        assertThat(report).contains("taskfarm bench tiny: N=300 R=1", "raw baseline", "seed shape", "taskfarm chunk=20",
+                "taskfarm chunk=1", "ratio taskfarm / raw baseline (medians):", "ratio taskfarm / seed shape (medians):",
+                "ratio taskfarm chunk=1 / raw baseline (medians):", "ratio taskfarm chunk=20 / seed shape (medians):",
                 "task round trip", "single-task job round trip, taskfarm:", "coordinator peak heap (-Xmx256m):",
                 "CPU per task");
+        assertQueuesDeleted(report, url, p);
+    }
+
+    @Test
+    void theMixedWorkloadReportsEachMakespanAgainstTheIdeal() throws Exception {
+        Map<String, String> p = TestBroker.rabbitProperties();
+        String url = p.containsKey("taskfarm.rabbitmq.url") ? p.get("taskfarm.rabbitmq.url")
+                : "amqp://" + p.get("taskfarm.rabbitmq.host") + ":" + p.get("taskfarm.rabbitmq.port");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        int exit = Bench.run(new String[] {"--workload", "mixed", "--tasks", "300", "--rounds", "20", "--runs", "1",
+            "--latency-jobs", "0", "--warmup", "100", "--broker", url}, out);
+
+        String report = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(report).isZero();
+        assertThat(report).contains("taskfarm bench mixed: N=300 R=20 (1% with R=2000, shuffled)", "3 long of 300",
+                "ideal makespan", "makespan raw baseline", "makespan seed shape", "makespan taskfarm",
+                "the ideal (median)");
+        assertQueuesDeleted(report, url, p);
+    }
+
+    private static void assertQueuesDeleted(String report, String url, Map<String, String> p) throws Exception {
         String queues = report.replaceAll("(?s).*queues (bench-[0-9a-f]+)\\.\\*.*", "$1");
         assertThat(queues).startsWith("bench-");
         ConnectionFactory f = new ConnectionFactory();
@@ -44,7 +68,8 @@ class BenchIT {
         f.setUsername(p.get("taskfarm.rabbitmq.username"));
         f.setPassword(p.get("taskfarm.rabbitmq.password"));
         try (Connection c = f.newConnection()) {
-            for (String q : new String[] {".requests", ".replies", ".raw.requests", ".raw.replies"}) {
+            for (String q : new String[] {".requests", ".replies", ".raw.requests", ".raw.replies", ".seed.requests",
+                ".seed.replies"}) {
                 var ch = c.createChannel();
                 assertThat(queueExists(ch, queues + q)).as("queue " + queues + q + " deleted").isFalse();
             }
@@ -56,7 +81,7 @@ class BenchIT {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int exit = Bench.run(new String[] {"--workload", "huge"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(exit).isEqualTo(2);
-        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("--workload must be tiny, cpu or big", "usage:");
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("--workload must be tiny, cpu, big or mixed", "usage:");
         bytes.reset();
         assertThat(Bench.run(new String[] {"--frobnicate", "1"}, new PrintStream(bytes, true, StandardCharsets.UTF_8)))
                 .isEqualTo(2);
