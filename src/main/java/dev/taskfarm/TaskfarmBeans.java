@@ -23,9 +23,11 @@ import dev.taskfarm.api.BodySpool;
 import dev.taskfarm.api.HttpErrors;
 import dev.taskfarm.api.JobApi;
 import dev.taskfarm.api.WebPage;
+import dev.taskfarm.broker.BrokerAddresses;
 import dev.taskfarm.broker.BrokerHealthCheck;
 import dev.taskfarm.broker.BrokerSettings;
 import dev.taskfarm.broker.EmbeddedBroker;
+import dev.taskfarm.broker.FailoverConnectionFactory;
 import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.collect.JobProgress;
@@ -186,9 +188,8 @@ public class TaskfarmBeans implements CamelConfiguration {
 
     private CachingConnectionFactory connectionFactory(CamelContext context, Settings s) throws Exception {
         BrokerSettings broker = brokerSettings(context, s);
-        ConnectionFactory rabbit = new ConnectionFactory();
-        rabbit.setHost(broker.host());
-        rabbit.setPort(broker.port());
+        BrokerAddresses nodes = brokerAddresses(s, broker);
+        ConnectionFactory rabbit = new FailoverConnectionFactory(nodes);
         rabbit.setVirtualHost(broker.virtualHost());
         rabbit.setUsername(broker.username());
         rabbit.setPassword(broker.password());
@@ -205,16 +206,36 @@ public class TaskfarmBeans implements CamelConfiguration {
         context.addService(new Closer(consumerPool::shutdown));
         cf.setChannelCacheSize(s.getInt("taskfarm.rabbitmq.channel-cache-size", 64));
         cf.setConnectionNameStrategy(f -> "taskfarm-" + s.role().name().toLowerCase());
-        LOG.info("AMQP broker: {} as user {}", broker.describe(), broker.username());
+        LOG.info("AMQP broker: {} as user {}{}", broker.describe(), broker.username(),
+                nodes.addresses().size() > 1 ? ", nodes " + nodes.describe() : "");
         return cf;
+    }
+
+    /** The broker nodes every connection may use: taskfarm.rabbitmq.addresses, a URL's host list, or the one host. */
+    private static BrokerAddresses brokerAddresses(Settings s, BrokerSettings broker) {
+        String url = s.get("taskfarm.rabbitmq.url", null);
+        String list = embedded(s) ? null : s.get("taskfarm.rabbitmq.addresses", url == null ? null : BrokerAddresses.hostList(url));
+        var addresses = list == null ? java.util.List.of(new com.rabbitmq.client.Address(broker.host(), broker.port()))
+                : BrokerAddresses.parse(list, broker.tls() ? 5671 : 5672);
+        String shuffle = s.get("taskfarm.rabbitmq.address-shuffle", "random");
+        if (!"random".equals(shuffle) && !"none".equals(shuffle)) {
+            throw new IllegalStateException("taskfarm.rabbitmq.address-shuffle must be random or none, got \"" + shuffle + "\"");
+        }
+        return new BrokerAddresses(addresses, "random".equals(shuffle));
+    }
+
+    private static boolean embedded(Settings s) {
+        String mode = s.get("taskfarm.broker", "auto");
+        return "embedded".equals(mode) || "auto".equals(mode) && s.get("taskfarm.rabbitmq.url", null) == null
+                && s.get("taskfarm.rabbitmq.host", null) == null && s.get("taskfarm.rabbitmq.addresses", null) == null;
     }
 
     private BrokerSettings brokerSettings(CamelContext context, Settings s) throws Exception {
         String mode = s.get("taskfarm.broker", "auto");
         String url = s.get("taskfarm.rabbitmq.url", null);
         String host = s.get("taskfarm.rabbitmq.host", null);
-        boolean embedded = "embedded".equals(mode) || "auto".equals(mode) && url == null && host == null;
-        if (embedded) {
+        String addresses = s.get("taskfarm.rabbitmq.addresses", null);
+        if (embedded(s)) {
             String user = "taskfarm";
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
             EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password);
@@ -228,13 +249,19 @@ public class TaskfarmBeans implements CamelConfiguration {
         String user = s.get("taskfarm.rabbitmq.username", null);
         String password = s.get("taskfarm.rabbitmq.password", null);
         if (url != null) {
-            BrokerSettings b = BrokerSettings.fromUrl(url, user, password);
+            BrokerSettings b = BrokerSettings.fromUrl(BrokerAddresses.firstHostUrl(url), user, password);
             if (b.username() == null || b.password() == null) {
                 throw new IllegalStateException("No RabbitMQ credentials: " + hint);
             }
             return b;
         }
-        return new BrokerSettings(host == null ? "localhost" : host, s.getInt("taskfarm.rabbitmq.port", 5672),
+        int port = s.getInt("taskfarm.rabbitmq.port", 5672);
+        if (host == null && addresses != null) {
+            var first = BrokerAddresses.parse(addresses, port).get(0);
+            host = first.getHost();
+            port = first.getPort();
+        }
+        return new BrokerSettings(host == null ? "localhost" : host, port,
                 s.get("taskfarm.rabbitmq.virtual-host", "/"), s.require("taskfarm.rabbitmq.username", hint),
                 s.require("taskfarm.rabbitmq.password", hint), s.getBoolean("taskfarm.rabbitmq.tls", false));
     }
@@ -249,13 +276,17 @@ public class TaskfarmBeans implements CamelConfiguration {
                 return;
             } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("Cannot reach the AMQP broker at " + cf.getHost() + ":" + cf.getPort()
+                    throw new IllegalStateException("Cannot reach the AMQP broker at " + nodes(cf)
                             + " (" + e.getMessage() + "); check taskfarm.rabbitmq.* / RABBITMQ_* settings", e);
                 }
-                LOG.warn("AMQP broker {}:{} not reachable yet ({}); retrying", cf.getHost(), cf.getPort(), e.getMessage());
+                LOG.warn("AMQP broker {} not reachable yet ({}); retrying", nodes(cf), e.getMessage());
                 Thread.sleep(2000);
             }
         }
+    }
+
+    private static String nodes(CachingConnectionFactory cf) {
+        return ((FailoverConnectionFactory) cf.getRabbitConnectionFactory()).nodes().describe();
     }
 
     private static JobLedger ledger(CamelContext context, Settings s) throws Exception {
