@@ -115,7 +115,8 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
-                    s.getInt("taskfarm.publish.chunk-size", 1), s.getInt("taskfarm.publish.batch-size", 100)));
+                    s.getInt("taskfarm.publish.chunk-size", 1), s.getInt("taskfarm.publish.batch-size", 100))
+                    .admission(new dev.taskfarm.intake.Admission(computes, s.getInt("taskfarm.job.max-tasks", 10_000_000))));
             var claims = new dev.taskfarm.intake.InboxClaims(ledger,
                     s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
                     s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
@@ -164,13 +165,19 @@ public class TaskfarmBeans implements CamelConfiguration {
     private static void bindApi(CamelContext context, Settings s, JobLedger ledger, JobProgress progress,
             CancelledJobs cancelled) throws Exception {
         Path spoolDir = Path.of(s.get("taskfarm.api.spool-dir", Path.of(s.get("taskfarm.data", "data"), "spool").toString()));
+        int maxUploads = s.getInt("taskfarm.api.max-concurrent-uploads", 16);
         BodySpool spool = new BodySpool(spoolDir, s.getLong("taskfarm.api.max-body-bytes", 256L * 1024 * 1024),
-                s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)));
+                s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)),
+                s.getDuration("taskfarm.api.upload-timeout", java.time.Duration.ofMinutes(10)), maxUploads);
         spool.cleanUp();
         context.getRegistry().bind("jobApi", new JobApi(ledger, progress, spool, cancelled,
                 s.getInt("taskfarm.api.max-listed", 1000)));
+        context.getRegistry().bind("bodySpool", spool);
         context.getRegistry().bind("webPage", new WebPage());
-        VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
+        // an upload holds a worker thread while its body arrives: the uploads get their own share of
+        // the pool on top of Vert.x's default 20, so slow uploads never take the threads of other requests
+        VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS)
+                .setWorkerPoolSize(VertxOptions.DEFAULT_WORKER_POOL_SIZE + maxUploads);
         context.getRegistry().bind("vertxOptions", vertx);
         context.addStartupListener(new HttpErrors());
     }

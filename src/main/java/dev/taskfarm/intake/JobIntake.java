@@ -39,6 +39,7 @@ public class JobIntake {
     private final Duration defaultTimeout;
     private final int defaultChunkSize;
     private final int batchSize;
+    private Admission admission;
 
     /**
      * @param batchSize request messages per split part of the publish route (each still its own
@@ -53,6 +54,12 @@ public class JobIntake {
         this.defaultCompute = defaultCompute;
         this.defaultTimeout = defaultTimeout;
         this.defaultChunkSize = Math.max(1, defaultChunkSize);
+    }
+
+    /** Checks every job against its compute and the limits before it is registered (see {@link Admission}). */
+    public JobIntake admission(Admission admission) {
+        this.admission = admission;
+        return this;
     }
 
     /**
@@ -72,6 +79,9 @@ public class JobIntake {
         String compute = spec.compute() != null ? spec.compute() : defaultCompute;
         if (!computes.isKnown(compute)) {
             throw new BadJobException("unknown compute \"" + compute + "\"; known: " + String.join(", ", computes.names()));
+        }
+        if (admission != null) {
+            admission.check(file, spec, compute);
         }
         Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
         long now = System.currentTimeMillis();
