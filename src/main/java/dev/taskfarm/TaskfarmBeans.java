@@ -24,6 +24,7 @@ import dev.taskfarm.api.BodySpool;
 import dev.taskfarm.api.HttpErrors;
 import dev.taskfarm.api.JobApi;
 import dev.taskfarm.api.WebPage;
+import dev.taskfarm.broker.BrokerAddresses;
 import dev.taskfarm.broker.BrokerHealthCheck;
 import dev.taskfarm.broker.BrokerConnection;
 import dev.taskfarm.broker.EmbeddedBroker;
@@ -163,14 +164,20 @@ public class TaskfarmBeans implements CamelConfiguration {
     private static void bindApi(CamelContext context, Settings s, JobLedger ledger, JobProgress progress,
             CancelledJobs cancelled) throws Exception {
         Path spoolDir = Path.of(s.get("taskfarm.api.spool-dir", Path.of(s.get("taskfarm.data", "data"), "spool").toString()));
+        int maxUploads = s.getInt("taskfarm.api.max-concurrent-uploads", 16);
         BodySpool spool = new BodySpool(spoolDir, s.getLong("taskfarm.api.max-body-bytes", 256L * 1024 * 1024),
-                s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)));
+                s.getDuration("taskfarm.api.body-idle-timeout", java.time.Duration.ofSeconds(30)),
+                s.getDuration("taskfarm.api.upload-timeout", java.time.Duration.ofMinutes(10)), maxUploads);
         spool.cleanUp();
         context.getRegistry().bind("jobApi", new JobApi(ledger, progress, spool, cancelled,
                 s.getInt("taskfarm.api.max-listed", 1000), context.getRegistry().lookupByNameAndType("chunkPlanner",
                         ChunkPlanner.class)));
+        context.getRegistry().bind("bodySpool", spool);
         context.getRegistry().bind("webPage", new WebPage());
-        VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
+        // an upload holds a worker thread while its body arrives: the uploads get their own share of
+        // the pool on top of Vert.x's default 20, so slow uploads never take the threads of other requests
+        VertxOptions vertx = new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS)
+                .setWorkerPoolSize(VertxOptions.DEFAULT_WORKER_POOL_SIZE + maxUploads);
         context.getRegistry().bind("vertxOptions", vertx);
         context.addStartupListener(new HttpErrors());
     }
@@ -203,7 +210,8 @@ public class TaskfarmBeans implements CamelConfiguration {
         String mode = s.get("taskfarm.broker", "auto");
         String url = s.get("taskfarm.rabbitmq.url", null);
         String host = s.get("taskfarm.rabbitmq.host", null);
-        boolean embedded = "embedded".equals(mode) || "auto".equals(mode) && url == null && host == null;
+        String addresses = s.get("taskfarm.rabbitmq.addresses", null);
+        boolean embedded = "embedded".equals(mode) || "auto".equals(mode) && url == null && host == null && addresses == null;
         if (embedded) {
             String user = "taskfarm";
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());

@@ -42,11 +42,32 @@ public final class BodySpool {
     private final Path dir;
     private final long maxBytes;
     private final Duration idleTimeout;
+    private final Duration uploadTimeout;
+    private final int maxUploads;
+    private final java.util.concurrent.Semaphore uploads;
 
     public BodySpool(Path dir, long maxBytes, Duration idleTimeout) {
+        this(dir, maxBytes, idleTimeout, Duration.ofDays(1), Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param uploadTimeout a body must have arrived completely this long after the request
+     *                      started (408 otherwise), however slowly it keeps trickling in
+     * @param maxUploads    bodies spooled at once, at most: each holds an HTTP worker thread, so
+     *                      the request above the limit gets 429 at once instead of a thread
+     */
+    public BodySpool(Path dir, long maxBytes, Duration idleTimeout, Duration uploadTimeout, int maxUploads) {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.idleTimeout = idleTimeout;
+        this.uploadTimeout = uploadTimeout;
+        this.maxUploads = maxUploads;
+        this.uploads = new java.util.concurrent.Semaphore(maxUploads);
+    }
+
+    /** Uploads being spooled right now. */
+    public int uploadsInProgress() {
+        return maxUploads - uploads.availablePermits();
     }
 
     public long maxBytes() {
@@ -59,6 +80,18 @@ public final class BodySpool {
 
     /** Spools a Vert.x request, an InputStream or anything else Camel can turn into one. */
     public Path spool(Object body, Long contentLength) throws ApiException, IOException {
+        if (!uploads.tryAcquire()) {
+            throw new ApiException(429, "too many uploads in progress: at most " + maxUploads
+                    + " job bodies are received at once (taskfarm.api.max-concurrent-uploads); retry later");
+        }
+        try {
+            return spoolBody(body, contentLength, System.nanoTime() + uploadTimeout.toNanos());
+        } finally {
+            uploads.release();
+        }
+    }
+
+    private Path spoolBody(Object body, Long contentLength, long deadline) throws ApiException, IOException {
         if (body instanceof HttpServerRequest request) {
             // a client that waits for 100-continue is refused before it sends a byte; one that is
             // already sending a body of a reasonable size is read to the end first (and the bytes
@@ -67,7 +100,7 @@ public final class BodySpool {
             if (contentLength != null && contentLength > maxBytes && (waits || contentLength > maxBytes + DRAIN_MAX)) {
                 throw tooLarge();
             }
-            return fromRequest(request);
+            return fromRequest(request, deadline);
         }
         if (contentLength != null && contentLength > maxBytes) {
             throw tooLarge();
@@ -105,7 +138,7 @@ public final class BodySpool {
         }
     }
 
-    private Path fromRequest(HttpServerRequest request) throws ApiException, IOException {
+    private Path fromRequest(HttpServerRequest request, long deadline) throws ApiException, IOException {
         Context context = Vertx.currentContext();
         BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
         AtomicLong queued = new AtomicLong();
@@ -136,14 +169,14 @@ public final class BodySpool {
         try (OutputStream out = Files.newOutputStream(file)) {
             long total = 0;
             while (true) {
-                Object next = take(chunks);
+                Object next = take(chunks, deadline);
                 if (next == END) {
                     break;
                 }
                 Buffer chunk = (Buffer) next;
                 total += chunk.length();
                 if (total > maxBytes) {
-                    drain(chunks, context, queued, resume);
+                    drain(chunks, context, queued, resume, deadline);
                     throw tooLarge();
                 }
                 out.write(chunk.getBytes());
@@ -161,12 +194,12 @@ public final class BodySpool {
     }
 
     /** Reads and drops the rest of a body that is too large, so the client gets to read our 413. */
-    private void drain(BlockingQueue<Object> chunks, Context context, AtomicLong queued, Runnable resume) {
+    private void drain(BlockingQueue<Object> chunks, Context context, AtomicLong queued, Runnable resume, long deadline) {
         long dropped = 0;
         try {
             while (dropped < DRAIN_MAX) {
                 onContext(context, resume);
-                Object next = take(chunks);
+                Object next = take(chunks, deadline);
                 if (next == END) {
                     return;
                 }
@@ -179,13 +212,18 @@ public final class BodySpool {
         }
     }
 
-    private Object take(BlockingQueue<Object> chunks) throws ApiException, IOException {
+    private Object take(BlockingQueue<Object> chunks, long deadline) throws ApiException, IOException {
         Object next;
+        long left = deadline - System.nanoTime();
         try {
-            next = chunks.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            next = chunks.poll(Math.min(idleTimeout.toNanos(), Math.max(0, left)), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading the request body", e);
+        }
+        if (next != END && System.nanoTime() - deadline >= 0) {
+            throw new ApiException(408, "the request body did not arrive within " + uploadTimeout.toSeconds()
+                    + " s (taskfarm.api.upload-timeout): send it faster, or drop the file into the inbox");
         }
         if (next == null) {
             throw new ApiException(408, "the request body stalled: nothing received for " + idleTimeout.toSeconds() + " s");

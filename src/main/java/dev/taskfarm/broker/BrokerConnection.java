@@ -30,13 +30,21 @@ public final class BrokerConnection {
 
     /** The client factory for RabbitMQ; {@code property} answers null for a setting that is not set. */
     public static ConnectionFactory rabbitMq(UnaryOperator<String> property) {
-        ConnectionFactory rabbit = new ConnectionFactory();
         String url = property.apply("taskfarm.rabbitmq.url");
+        String list = property.apply("taskfarm.rabbitmq.addresses");
+        if (list == null && url != null) {
+            list = BrokerAddresses.hostList(url);
+        }
+        ConnectionFactory rabbit = list == null ? new ConnectionFactory()
+                : new FailoverConnectionFactory(nodes(property, list, url));
         if (url != null) {
-            setUri(rabbit, url);
+            // a URL with a host list: its first host stands for the list in the URI (vhost, TLS, user)
+            setUri(rabbit, BrokerAddresses.firstHostUrl(url));
         } else {
-            rabbit.setHost(require(property, "taskfarm.rabbitmq.host", "the RabbitMQ host (RABBITMQ_HOST or RABBITMQ_URL)"));
-            rabbit.setPort(port(require(property, "taskfarm.rabbitmq.port", "the RabbitMQ port")));
+            if (list == null) {
+                rabbit.setHost(require(property, "taskfarm.rabbitmq.host", "the RabbitMQ host (RABBITMQ_HOST, RABBITMQ_ADDRESSES or RABBITMQ_URL)"));
+                rabbit.setPort(port(require(property, "taskfarm.rabbitmq.port", "the RabbitMQ port")));
+            }
             rabbit.setVirtualHost(require(property, "taskfarm.rabbitmq.virtual-host", "the RabbitMQ virtual host"));
             if (Boolean.parseBoolean(property.apply("taskfarm.rabbitmq.tls"))) {
                 try {
@@ -47,11 +55,24 @@ public final class BrokerConnection {
             }
         }
         // the URL's user info wins; else the settings (environment)
-        if (url == null || URI.create(url).getUserInfo() == null) {
+        if (url == null || URI.create(BrokerAddresses.firstHostUrl(url)).getUserInfo() == null) {
             rabbit.setUsername(require(property, "taskfarm.rabbitmq.username", CREDENTIALS_HINT));
             rabbit.setPassword(require(property, "taskfarm.rabbitmq.password", CREDENTIALS_HINT));
         }
         return rabbit;
+    }
+
+    /** The nodes of taskfarm.rabbitmq.addresses (or a URL's host list), tried in random order unless address-shuffle=none. */
+    private static BrokerAddresses nodes(UnaryOperator<String> property, String list, String url) {
+        String shuffle = require(property, "taskfarm.rabbitmq.address-shuffle", "random or none");
+        if (!"random".equals(shuffle) && !"none".equals(shuffle)) {
+            throw new BrokerSetupException("taskfarm.rabbitmq.address-shuffle must be random or none, got \"" + shuffle + "\"");
+        }
+        try {
+            return new BrokerAddresses(BrokerAddresses.parse(list, BrokerAddresses.defaultPort(url)), "random".equals(shuffle));
+        } catch (IllegalArgumentException e) {
+            throw new BrokerSetupException("taskfarm.rabbitmq.addresses (RABBITMQ_ADDRESSES): " + e.getMessage());
+        }
     }
 
     private static void setUri(ConnectionFactory rabbit, String url) {
@@ -124,7 +145,9 @@ public final class BrokerConnection {
     /** amqp://host:port/vhost, without credentials. */
     public static String describe(CachingConnectionFactory cf) {
         String vhost = cf.getVirtualHost();
-        return "amqp://" + cf.getHost() + ":" + cf.getPort() + ("/".equals(vhost) ? "" : "/" + vhost);
+        String hosts = cf.getRabbitConnectionFactory() instanceof FailoverConnectionFactory f ? f.nodes().describe()
+                : cf.getHost() + ":" + cf.getPort();
+        return "amqp://" + hosts + ("/".equals(vhost) ? "" : "/" + vhost);
     }
 
     private static int port(String value) {

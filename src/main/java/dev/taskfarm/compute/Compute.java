@@ -17,4 +17,13 @@ public interface Compute {
 
     /** Computes the result of one task; the task is the JSON object from the job file. */
     JsonNode compute(JsonNode task) throws Exception;
+
+    /**
+     * Checks one task when its job is submitted, before anything of the job is published: throw an
+     * {@link IllegalArgumentException} saying what is wrong and the whole job is refused (REST 400,
+     * inbox file to inbox/.error) with the index of the first bad task. The default accepts every
+     * task; such a compute reports bad tasks when it runs them. Must be cheap and thread safe.
+     */
+    default void validate(JsonNode task) {
+    }
 }

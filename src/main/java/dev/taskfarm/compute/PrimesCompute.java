@@ -19,14 +19,9 @@ public class PrimesCompute implements Compute {
 
     @Override
     public JsonNode compute(JsonNode task) {
+        validate(task);
         long from = Math.max(2, task.path("from").asLong(2));
-        long to = task.path("to").asLong(-1);
-        if (to < 0) {
-            throw new IllegalArgumentException("primes needs a number field 'to'");
-        }
-        if (to - from > MAX_RANGE) {
-            throw new IllegalArgumentException("primes range is limited to " + MAX_RANGE + " numbers per task");
-        }
+        long to = task.get("to").asLong();
         long count = 0;
         long largest = -1;
         if (to > from) {
@@ -50,5 +45,22 @@ public class PrimesCompute implements Compute {
             result.put("largest", largest);
         }
         return result;
+    }
+
+    /** {@code to} a whole number >= 0, {@code from} (default 2) a whole number, at most MAX_RANGE numbers apart. */
+    @Override
+    public void validate(JsonNode task) {
+        JsonNode to = task.get("to");
+        if (to == null || !to.isIntegralNumber() || !to.canConvertToLong() || to.longValue() < 0) {
+            throw new IllegalArgumentException("primes needs a whole number field 'to' >= 0, got " + to);
+        }
+        JsonNode from = task.get("from");
+        if (from != null && (!from.isIntegralNumber() || !from.canConvertToLong())) {
+            throw new IllegalArgumentException("primes 'from' must be a whole number, got " + from);
+        }
+        long start = Math.max(2, from == null ? 2 : from.longValue());
+        if (to.longValue() - start > MAX_RANGE) {
+            throw new IllegalArgumentException("primes range is limited to " + MAX_RANGE + " numbers per task");
+        }
     }
 }

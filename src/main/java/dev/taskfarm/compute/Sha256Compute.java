@@ -21,15 +21,30 @@ public class Sha256Compute implements Compute {
 
     @Override
     public JsonNode compute(JsonNode task) throws Exception {
+        validate(task);
+        return TextNode.valueOf(HexFormat.of().formatHex(digest(task.get("seed").asText(), rounds(task))));
+    }
+
+    /** {@code seed} a string, {@code rounds} (default 1) a whole number from 1 to 2^31-1, never truncated. */
+    @Override
+    public void validate(JsonNode task) {
         JsonNode seed = task.get("seed");
         if (seed == null || !seed.isTextual()) {
             throw new IllegalArgumentException("sha256 needs a text field 'seed'");
         }
-        int rounds = task.path("rounds").asInt(1);
-        if (rounds < 1) {
-            throw new IllegalArgumentException("sha256 needs 'rounds' >= 1, got " + rounds);
+        rounds(task);
+    }
+
+    private static int rounds(JsonNode task) {
+        JsonNode rounds = task.get("rounds");
+        if (rounds == null) {
+            return 1;
         }
-        return TextNode.valueOf(HexFormat.of().formatHex(digest(seed.asText(), rounds)));
+        if (!rounds.isIntegralNumber() || !rounds.canConvertToInt() || rounds.intValue() < 1) {
+            throw new IllegalArgumentException("sha256 'rounds' must be a whole number from 1 to " + Integer.MAX_VALUE
+                    + ", got " + rounds);
+        }
+        return rounds.intValue();
     }
 
     public static byte[] digest(String seed, int rounds) throws Exception {

@@ -44,6 +44,7 @@ public class JobIntake {
     private final int defaultChunkSize;
     private final int batchSize;
     private final ChunkPlanner chunks;
+    private Admission admission;
 
     /**
      * @param defaultChunkSize tasks per request message when a job sets none; 0 = auto (sized from
@@ -61,6 +62,12 @@ public class JobIntake {
         this.defaultCompute = defaultCompute;
         this.defaultTimeout = defaultTimeout;
         this.defaultChunkSize = Math.max(0, defaultChunkSize);
+    }
+
+    /** Checks every job against its compute and the limits before it is registered (see {@link Admission}). */
+    public JobIntake admission(Admission admission) {
+        this.admission = admission;
+        return this;
     }
 
     /**
@@ -81,6 +88,9 @@ public class JobIntake {
         String compute = spec.compute() != null ? spec.compute() : defaultCompute;
         if (!computes.isKnown(compute)) {
             throw new BadJobException("unknown compute \"" + compute + "\"; known: " + String.join(", ", computes.names()));
+        }
+        if (admission != null) {
+            admission.check(file, spec, compute);
         }
         Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
         long now = System.currentTimeMillis();

@@ -75,6 +75,24 @@ public final class JobFile {
         }
     }
 
+    /** Hands each task of a file that {@link #inspect} accepted, with its index, to {@code check}. */
+    public static void forEachTask(Path file, TaskCheck check) throws BadJobException {
+        try (TaskCursor cursor = new TaskCursor(file)) {
+            int index = 0;
+            for (JsonNode task = cursor.next(); task != null; task = cursor.next()) {
+                check.check(index++, task);
+            }
+        } catch (IOException e) {
+            throw new BadJobException("cannot read the job: " + e.getMessage(), e);
+        }
+    }
+
+    /** A check of one task; throws to refuse the job. */
+    @FunctionalInterface
+    public interface TaskCheck {
+        void check(int index, JsonNode task) throws BadJobException;
+    }
+
     /**
      * Streams the tasks of a file that {@link #inspect} accepted in chunks of {@code size} tasks,
      * each chunk a JSON array text (the last one may be shorter): the body of a chunked request.

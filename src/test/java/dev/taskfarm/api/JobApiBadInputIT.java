@@ -108,7 +108,8 @@ class JobApiBadInputIT {
                 post("id with CR LF", "/jobs?id=a%0d%0aSet-Cookie:%20x", json, "[{}]", 400, "invalid job id"),
                 post("id too long", "/jobs?id=" + "a".repeat(101), json, "[{}]", 400, "invalid job id"),
                 post("id twice", "/jobs?id=a&id=b", json, "[{}]", 400, "given 2 times"),
-                post("id taken", "/jobs?id=existing", json, "[{}]", 409, "already submitted"),
+                post("id taken", "/jobs?id=existing", json, "[{\"seed\":\"a\"}]", 409, "already submitted"),
+                post("a task its compute refuses", "/jobs", json, "[{\"seed\":\"a\"}, {}]", 400, "task 1 is not a valid sha256 task"),
                 // POST /jobs: size
                 post("body over the limit", "/jobs", json, huge, 413, "larger than the limit"),
                 new Case("chunked body over the limit", "POST", "/jobs", json, huge.getBytes(StandardCharsets.UTF_8), true,

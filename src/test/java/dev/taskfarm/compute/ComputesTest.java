@@ -30,6 +30,29 @@ class ComputesTest {
     }
 
     @Test
+    void sha256RoundsIsAWholeNumberInRangeNeverTruncated() {
+        for (String rounds : new String[] {"99999999999999999999", "2147483648", "2.5", "\"3\"", "null", "-1", "true"}) {
+            assertThatThrownBy(() -> new Sha256Compute().compute(M.readTree("{\"seed\":\"a\",\"rounds\":" + rounds + "}")))
+                    .as("rounds " + rounds).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'rounds' must be a whole number from 1 to 2147483647");
+        }
+    }
+
+    @Test
+    void builtInComputesValidateTasksBeforeTheyRun() throws Exception {
+        assertThatThrownBy(() -> new Sha256Compute().validate(M.readTree("{}"))).hasMessageContaining("seed");
+        assertThatThrownBy(() -> new Sha256Compute().validate(M.readTree("{\"seed\":\"a\",\"rounds\":99999999999999999999}")))
+                .hasMessageContaining("rounds");
+        new Sha256Compute().validate(M.readTree("{\"seed\":\"a\",\"rounds\":2147483647}"));
+        assertThatThrownBy(() -> new PrimesCompute().validate(M.readTree("{\"to\":\"100\"}"))).hasMessageContaining("'to'");
+        assertThatThrownBy(() -> new PrimesCompute().validate(M.readTree("{\"from\":1.5,\"to\":100}"))).hasMessageContaining("'from'");
+        assertThatThrownBy(() -> new PrimesCompute().validate(M.readTree("{\"from\":0,\"to\":1000000000}")))
+                .hasMessageContaining("limited");
+        new PrimesCompute().validate(M.readTree("{\"from\":0,\"to\":100}"));
+        new EchoCompute().validate(M.readTree("{}"));
+    }
+
+    @Test
     void primesCountsARange() throws Exception {
         var r = new PrimesCompute().compute(M.readTree("{\"from\":0,\"to\":100}"));
         assertThat(r.get("count").asLong()).isEqualTo(25);

@@ -382,11 +382,35 @@ class K8sManifestsTest {
     void disruptionBudgetCoversTheWorkers(Rendered r) {
         List<PodDisruptionBudget> pdbs = r.all(PodDisruptionBudget.class);
         assertThat(pdbs).isNotEmpty();
+        Set<String> covered = new TreeSet<>();
         for (PodDisruptionBudget pdb : pdbs) {
             List<AppPod> selected = AppPod.of(r).stream().filter(p -> p.matches(pdb.getSpec().getSelector().getMatchLabels())).toList();
-            assertThat(selected).as("PDB " + pdb.getMetadata().getName() + " selects the workers").isNotEmpty()
-                    .allMatch(p -> p.role().equals("worker"));
+            assertThat(selected).as("PDB " + pdb.getMetadata().getName() + " selects pods of one role").isNotEmpty()
+                    .extracting(AppPod::role).containsOnly(selected.get(0).role());
+            covered.add(selected.get(0).role());
         }
+        assertThat(covered).contains("worker");
+    }
+
+    @Test
+    void prodRunsTwoCoordinatorsOnThePostgresLedgerWithADisruptionBudget() {
+        Rendered prod = RENDERS.get(Path.of("k8s/overlays/prod"));
+        StatefulSet coordinators = prod.find(StatefulSet.class, "taskfarm-coordinator").orElseThrow();
+        int replicas = coordinators.getSpec().getReplicas();
+        assertThat(replicas).as("coordinator replicas").isGreaterThanOrEqualTo(2);
+        AppPod coordinator = AppPod.of(prod).stream().filter(p -> p.role().equals("coordinator")).findFirst().orElseThrow();
+        assertThat(coordinator.env("TASKFARM_LEDGER_URL")).as("several coordinators need the shared PostgreSQL ledger")
+                .startsWith("jdbc:postgresql://");
+        PodDisruptionBudget pdb = prod.all(PodDisruptionBudget.class).stream()
+                .filter(b -> coordinator.matches(b.getSpec().getSelector().getMatchLabels())).findFirst()
+                .orElseThrow(() -> new AssertionError("no PDB selects the coordinators"));
+        assertThat(pdb.getSpec().getMinAvailable().getIntVal()).as("one coordinator stays, a drain can still proceed")
+                .isBetween(1, replicas - 1);
+        assertThat(coordinators.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()).as("spread over nodes")
+                .isNotNull();
+        Rendered base = RENDERS.get(Path.of("k8s/base"));
+        assertThat(base.find(StatefulSet.class, "taskfarm-coordinator").orElseThrow().getSpec().getReplicas())
+                .as("the H2 ledger of base serves one coordinator").isEqualTo(1);
     }
 
     @ParameterizedTest
@@ -418,20 +442,32 @@ class K8sManifestsTest {
         assertThat(meta.get("queueName")).as("KEDA watches the queue the workers consume").isEqualTo(config.get("taskfarm.queue.requests"));
         assertThat(meta.get("mode")).isEqualTo("QueueLength");
         assertThat(Double.parseDouble(meta.get("value"))).isPositive();
-        assertThat(meta.get("protocol")).isEqualTo("amqp");
+        // the management API counts unacknowledged messages too: amqp counts only ready ones and
+        // scales away workers in the middle of their tasks
+        assertThat(meta.get("protocol")).isEqualTo("http");
         assertThat(meta.get("vhostName")).isEqualTo(worker.env("RABBITMQ_VHOST") == null ? "/" : worker.env("RABBITMQ_VHOST"));
-        assertThat(meta).as("no broker address or credentials in the trigger").doesNotContainKeys("host", "username", "password");
+        assertThat(meta).as("no credentials in the trigger").doesNotContainKeys("username", "password");
+        String namespace = so.getMetadata().getNamespace();
+        assertThat(meta.get("host")).as("the management endpoint of the broker Service the workers use, in this namespace, no credentials")
+                .isEqualTo("http://" + worker.env("RABBITMQ_HOST") + "." + namespace + ".svc:15672");
+        boolean operator = !r.custom("RabbitmqCluster").isEmpty();
+        if (!operator) {
+            io.fabric8.kubernetes.api.model.Service broker = r.find(io.fabric8.kubernetes.api.model.Service.class,
+                    worker.env("RABBITMQ_HOST")).orElseThrow();
+            assertThat(broker.getSpec().getPorts()).as("the broker Service has the management port")
+                    .anyMatch(port -> port.getPort() == 15672);
+        }
 
         String authName = ((Map<String, String>) trigger.get("authenticationRef")).get("name");
         GenericKubernetesResource auth = r.custom("TriggerAuthentication", authName)
                 .orElseThrow(() -> new AssertionError("no TriggerAuthentication " + authName));
         List<Map<String, String>> refs = (List<Map<String, String>>) ((Map<String, Object>) auth.getAdditionalProperties().get("spec")).get("secretTargetRef");
-        assertThat(refs).singleElement().satisfies(ref -> {
-            assertThat(ref.get("parameter")).isEqualTo("host");
-            assertThat(ref.get("name")).as("KEDA reads the Secret the workers read").isEqualTo(
-                    worker.envVar("RABBITMQ_PASSWORD").orElseThrow().getValueFrom().getSecretKeyRef().getName());
-            assertThat(ref.get("key")).isEqualTo("connection_string");
-        });
+        assertThat(refs).extracting(ref -> ref.get("parameter")).containsExactlyInAnyOrder("username", "password");
+        for (Map<String, String> ref : refs) {
+            var key = worker.envVar("RABBITMQ_" + ref.get("parameter").toUpperCase()).orElseThrow().getValueFrom().getSecretKeyRef();
+            assertThat(ref.get("name")).as("KEDA reads the Secret the workers read").isEqualTo(key.getName());
+            assertThat(ref.get("key")).isEqualTo(key.getKey());
+        }
     }
 
     @Test

@@ -143,7 +143,7 @@ public final class TestFarm implements AutoCloseable {
     public Builder sibling() {
         Builder b = new Builder();
         for (String key : new String[] {"taskfarm.queue.requests", "taskfarm.queue.replies", "taskfarm.queue.dead-letters",
-            "taskfarm.inbox", "taskfarm.outbox", "taskfarm.broker", "taskfarm.rabbitmq.host", "taskfarm.rabbitmq.port",
+            "taskfarm.inbox", "taskfarm.outbox", "taskfarm.broker", "taskfarm.rabbitmq.host", "taskfarm.rabbitmq.port", "taskfarm.rabbitmq.addresses",
             "taskfarm.rabbitmq.url", "taskfarm.rabbitmq.username", "taskfarm.rabbitmq.password", "taskfarm.ledger.url",
             "taskfarm.ledger.username", "taskfarm.ledger.password", "taskfarm.exchange.control"}) {
             if (props.containsKey(key)) {
