@@ -130,7 +130,7 @@ public class TaskfarmBeans implements CamelConfiguration {
                     s.getInt("taskfarm.collector.commit-interval-ms", 50));
             context.addService(new Closer(buffer));
             registry.bind("replyBuffer", buffer);
-            registry.bind("replyGate", new ReplyGate(buffer));
+            registry.bind("replyGate", new ReplyGate(buffer, metrics));
             registry.bind("resultAggregation", new ResultAggregation());
             registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
             registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox")),

@@ -15,7 +15,7 @@ import org.springframework.amqp.core.MessageDeliveryMode;
 final class AmqpProperties {
 
     private static final String[] CONTRACT_HEADERS = {Wire.JOB_ID, Wire.TASK_INDEX, Wire.TASK_COUNT, Wire.COMPUTE,
-        Wire.ATTEMPT, Wire.CHUNK_SIZE, Wire.STATUS, Wire.ERROR, Wire.WORKER};
+        Wire.ATTEMPT, Wire.CHUNK_SIZE, Wire.STATUS, Wire.ERROR, Wire.WORKER, Wire.WIRE};
 
     private AmqpProperties() {
     }
