@@ -235,6 +235,9 @@ class WireConformanceIT {
 
     @Test
     void duplicateAndForeignRepliesAreNotCounted() throws Exception {
+        double unknownBefore = metric("taskfarm_replies_dropped_total{reason=\"unknown-job\"}");
+        double repeatedBefore = metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
+                + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
         farm.submit("dupes.json", words(30));
 
         JsonNode result = farm.awaitResult("dupes", Duration.ofSeconds(60));
@@ -245,7 +248,13 @@ class WireConformanceIT {
         for (int i = 0; i < 30; i++) {
             assertThat(result.at("/results/" + i + "/index").asInt()).isEqualTo(i);
         }
-        assertThat(farm.outbox().resolve("no-such-job.result.json")).doesNotExist();
+        // the gate saw and dropped every foreign reply and every second reply (a second reply that
+        // arrives after the job ended is dropped as for a finished job)
+        await().untilAsserted(() -> {
+            assertThat(metric("taskfarm_replies_dropped_total{reason=\"unknown-job\"}") - unknownBefore).isEqualTo(30.0);
+            assertThat(metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
+                    + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}") - repeatedBefore).isEqualTo(30.0);
+        });
     }
 
     @Test
@@ -343,6 +352,12 @@ class WireConformanceIT {
     private static String error(JsonNode result, int index) {
         assertThat(result.at("/results/" + index + "/status").asText()).as("task " + index).isEqualTo("error");
         return result.at("/results/" + index + "/error").asText();
+    }
+
+    /** One series of the Prometheus endpoint, e.g. {@code name{tag="v"}} (0 if it is absent). */
+    static double metric(String series) throws Exception {
+        return new Http(farm.baseUri()).get("/observe/metrics").body().lines().filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** Sum of a counter over all its tags, from the Prometheus endpoint (0 if it is absent). */
