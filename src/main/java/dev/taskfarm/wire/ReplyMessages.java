@@ -56,11 +56,13 @@ public class ReplyMessages {
     public void deadLettered(Exchange exchange) {
         Message m = exchange.getMessage();
         String reason = m.getHeader("x-first-death-reason", String.class);
-        Object count = m.getHeader("x-delivery-count");
+        // (x-delivery-count is no help here: it counts deliveries from the dead-letter queue)
         String message = reason == null || "rejected".equals(reason)
                 ? "dead-lettered by the broker (rejected by a worker that cannot handle the request)"
-                : "dead-lettered by the broker (" + reason + (count == null ? "" : ", " + count + " deliveries")
-                        + "): the task may crash or stall its workers";
+                : "delivery_limit".equals(reason)
+                        ? "dead-lettered by the broker (delivery_limit: delivered x-delivery-limit + 1 times, never "
+                                + "acknowledged): the task may crash or stall its workers"
+                        : "dead-lettered by the broker (" + reason + ")";
         m.setBody(errorBody(message));
         reply(exchange, Wire.STATUS_ERROR, message);
     }
