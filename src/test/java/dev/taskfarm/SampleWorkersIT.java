@@ -1,0 +1,294 @@
+package dev.taskfarm;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.SampleWorker;
+import dev.taskfarm.support.SampleWorker.Kind;
+import dev.taskfarm.support.TestBroker;
+import dev.taskfarm.support.TestFarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sample workers of examples/workers/ (Python on pika, Go on streadway/amqp), and no Java
+ * worker, serve a coordinator-only farm on the real RabbitMQ: a 2000-task job through a SIGKILL of
+ * a worker, failing tasks, rejects, duplicate replies, a chunked job, a cancel and the loss of
+ * their broker connections, each with every index recorded once and the reasons of failures
+ * recorded. Fails (never skips) when python3-pika or go is missing.
+ */
+class SampleWorkersIT {
+
+    static TestFarm farm;
+    static Http http;
+    static SampleWorker python;
+    static SampleWorker go;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
+        SampleWorker.requirePython();
+        SampleWorker.buildGo();
+        farm = TestFarm.onTestBroker()
+                .with("taskfarm.role", "coordinator")
+                .with("taskfarm.computes.external", "nobody")
+                .start();
+        http = new Http(farm.baseUri());
+        python = SampleWorker.start(Kind.PYTHON, farm);
+        go = SampleWorker.start(Kind.GO, farm);
+        awaitConsumers(farm, 2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (SampleWorker w : new SampleWorker[] {python, go}) {
+            if (w != null && w.isAlive()) {
+                assertThat(w.terminate()).as(w + " exit code after SIGTERM").isZero();
+                assertThat(w.logText()).as(w + " log").contains("stopped after");
+            }
+        }
+        if (farm != null) {
+            farm.close();
+        }
+    }
+
+    @Test
+    void aBigJobHasEveryIndexOnceThoughAWorkerIsKilledMidJob() throws Exception {
+        int rounds = 1000;
+        submit("big", Jobs.shaJob("sha256", 2000, rounds));
+
+        await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofMinutes(2)).until(() -> done("big") >= 300);
+        go.kill();
+        assertThat(done("big")).as("tasks done when the Go worker was killed").isLessThan(2000);
+        go.restart();
+
+        JsonNode result = farm.awaitResult("big", Duration.ofMinutes(3));
+        assertThat(result.get("status").asText()).isEqualTo("completed");
+        assertThat(result.get("succeeded").asInt()).isEqualTo(2000);
+        assertEveryIndexOnce(result, 2000);
+        for (int i = 0; i < 2000; i++) {
+            assertThat(result.at("/results/" + i + "/result").asText()).as("task " + i).isEqualTo(Jobs.expectedSha(i, rounds));
+        }
+        awaitConsumers(farm, 2);
+    }
+
+    @Test
+    void failingTasksGetTheirErrorAndRejectedRequestsAreRecordedAsFailed() throws Exception {
+        ObjectNode job = Jobs.shaJob("sha256", 20, 1);
+        ((ObjectNode) job.get("tasks").get(3)).remove("seed");
+        ((ObjectNode) job.get("tasks").get(11)).put("rounds", 0);
+        submit("failing", job);
+        submit("nobody", Jobs.shaJob("nobody", 4, 1));
+
+        JsonNode failing = farm.awaitResult("failing", Duration.ofMinutes(1));
+        assertThat(failing.get("status").asText()).isEqualTo("partial");
+        assertThat(failing.get("failed").asInt()).isEqualTo(2);
+        assertEveryIndexOnce(failing, 20);
+        assertThat(failing.at("/results/3/error").asText()).isEqualTo("sha256 needs a text field 'seed'");
+        assertThat(failing.at("/results/11/error").asText()).isEqualTo("sha256 needs 'rounds' >= 1, got 0");
+        assertThat(failing.at("/results/12/result").asText()).isEqualTo(Jobs.expectedSha(12, 1));
+
+        JsonNode rejected = farm.awaitResult("nobody", Duration.ofMinutes(1));
+        assertThat(rejected.get("status").asText()).isEqualTo("failed");
+        assertEveryIndexOnce(rejected, 4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(rejected.at("/results/" + i + "/error").asText()).contains("rejected by a worker");
+        }
+    }
+
+    @Test
+    void duplicateRepliesAreCountedOnce() throws Exception {
+        double before = repeatedReplies();
+        try (SampleWorker twice = SampleWorker.start(Kind.PYTHON, farm, "TASKFARM_REPLY_TWICE", "true")) {
+            awaitConsumers(farm, 3);
+            submit("dupes", Jobs.shaJob("sha256", 300, 200));
+
+            JsonNode result = farm.awaitResult("dupes", Duration.ofMinutes(1));
+            assertThat(result.get("status").asText()).isEqualTo("completed");
+            assertEveryIndexOnce(result, 300);
+            assertThat(result.at("/results/299/result").asText()).isEqualTo(Jobs.expectedSha(299, 200));
+
+            assertThat(twice.terminate()).isZero();
+            long served = servedBy(twice);
+            assertThat(served).as("replies of the worker that sends each twice").isPositive();
+            await().untilAsserted(() -> assertThat(repeatedReplies() - before).isGreaterThanOrEqualTo(served));
+        }
+    }
+
+    @Test
+    void aChunkedJobIsAnsweredChunkByChunkWithAFailingTaskFailingAlone() throws Exception {
+        ObjectNode job = Jobs.shaJob("sha256", 99, 2); // 14 chunks of 7 and a last message of one task
+        job.put("chunkSize", 7);
+        ((ObjectNode) job.get("tasks").get(10)).put("seed", 10);
+        submit("chunked", job);
+
+        JsonNode result = farm.awaitResult("chunked", Duration.ofMinutes(1));
+
+        assertThat(result.get("status").asText()).isEqualTo("partial");
+        assertThat(result.get("failed").asInt()).isEqualTo(1);
+        assertEveryIndexOnce(result, 99);
+        assertThat(result.at("/results/10/error").asText()).isEqualTo("sha256 needs a text field 'seed'");
+        for (int i : new int[] {0, 9, 11, 13, 97, 98}) {
+            assertThat(result.at("/results/" + i + "/result").asText()).as("task " + i).isEqualTo(Jobs.expectedSha(i, 2));
+        }
+    }
+
+    @Test
+    void aCancelledJobsPendingTasksAreSkippedByBothWorkers() throws Exception {
+        double lateBefore = metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
+        submit("cancel-me", Jobs.shaJob("sha256", 2000, 20000));
+        await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofMinutes(1)).until(() -> done("cancel-me") >= 20);
+
+        assertThat(http.delete("/jobs/cancel-me").statusCode()).isEqualTo(200);
+        int doneAtCancel = done("cancel-me");
+
+        JsonNode result = farm.awaitResult("cancel-me", Duration.ofMinutes(1));
+        assertThat(result.get("status").asText()).isEqualTo("cancelled");
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            assertThat(python.logText()).contains("job cancel-me cancelled");
+            assertThat(go.logText()).contains("job cancel-me cancelled");
+        });
+        await().atMost(Duration.ofMinutes(1)).until(() -> readyRequests(farm) == 0);
+        // replies computed after the cancel are dropped as late; had the workers ignored the
+        // cancel they would have computed every remaining task
+        double late = metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}") - lateBefore;
+        assertThat(doneAtCancel + late).as("tasks computed of 2000").isLessThan(500);
+    }
+
+    @Test
+    void bothWorkersReconnectAfterTheBrokerClosedTheirConnections() throws Exception {
+        List<String> connections = new ArrayList<>(connectionPids(python.connectionName()));
+        connections.addAll(connectionPids(go.connectionName()));
+        submit("reconnect", Jobs.shaJob("sha256", 2000, 5000));
+        await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofMinutes(1)).until(() -> done("reconnect") >= 100);
+
+        List<Process> closing = new ArrayList<>();
+        for (String pid : connections) {
+            closing.add(new ProcessBuilder("rabbitmqctl", "-q", "close_connection", pid, "test closes a sample worker")
+                    .redirectErrorStream(true).start());
+        }
+        for (Process p : closing) {
+            assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+        }
+        assertThat(done("reconnect")).as("tasks done when the connections were closed").isLessThan(2000);
+
+        JsonNode result = farm.awaitResult("reconnect", Duration.ofMinutes(3));
+        assertThat(result.get("status").asText()).isEqualTo("completed");
+        assertEveryIndexOnce(result, 2000);
+        assertThat(result.at("/results/1999/result").asText()).isEqualTo(Jobs.expectedSha(1999, 5000));
+        assertThat(python.logText()).contains("broker connection lost");
+        assertThat(go.logText()).contains("broker connection lost");
+        awaitConsumers(farm, 2);
+    }
+
+    @Test
+    void eachWorkerServesItsOwnComputeAndStopsGracefully() throws Exception {
+        try (TestFarm own = TestFarm.onTestBroker().with("taskfarm.role", "coordinator")
+                .with("taskfarm.computes.external", "wordcount,collatz").start()) {
+            SampleWorker py = SampleWorker.start(Kind.PYTHON, own);
+            own.submit("words.json", "{\"compute\": \"wordcount\", \"tasks\": [{\"text\": \"to be or not to be\"}, {\"text\": 7}]}");
+            JsonNode words = own.awaitResult("words", Duration.ofMinutes(1));
+            assertThat(words.at("/results/0/result/words").asInt()).isEqualTo(6);
+            assertThat(words.at("/results/0/result/distinct").asInt()).isEqualTo(4);
+            assertThat(words.at("/results/1/error").asText()).isEqualTo("wordcount needs a text field 'text'");
+            assertThat(py.terminate()).isZero();
+            assertThat(servedBy(py)).isEqualTo(2);
+
+            SampleWorker golang = SampleWorker.start(Kind.GO, own);
+            own.submit("collatz.json", "{\"compute\": \"collatz\", \"tasks\": [{\"n\": 27}, {\"n\": 0}]}");
+            JsonNode collatz = own.awaitResult("collatz", Duration.ofMinutes(1));
+            assertThat(collatz.at("/results/0/result/steps").asInt()).isEqualTo(111);
+            assertThat(collatz.at("/results/0/result/peak").asInt()).isEqualTo(9232);
+            assertThat(collatz.at("/results/1/error").asText()).isEqualTo("collatz needs a whole number 'n' >= 1");
+            assertThat(golang.terminate()).isZero();
+            assertThat(servedBy(golang)).isEqualTo(2);
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    static void submit(String id, ObjectNode job) throws Exception {
+        var r = http.postJson("/jobs?id=" + id, job.toString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    }
+
+    static int done(String id) throws Exception {
+        return http.json("/jobs/" + id).path("done").asInt();
+    }
+
+    static void assertEveryIndexOnce(JsonNode result, int total) {
+        assertThat(result.get("total").asInt()).isEqualTo(total);
+        assertThat(result.get("missing").asInt()).isZero();
+        JsonNode results = result.get("results");
+        assertThat(results).hasSize(total);
+        for (int i = 0; i < total; i++) {
+            assertThat(results.get(i).get("index").asInt()).isEqualTo(i);
+        }
+    }
+
+    static long servedBy(SampleWorker w) throws Exception {
+        String line = w.logText().lines().filter(l -> l.contains("stopped after")).reduce((a, b) -> b).orElseThrow();
+        return Long.parseLong(line.replaceAll(".*stopped after (\\d+) replies.*", "$1"));
+    }
+
+    static double repeatedReplies() throws Exception {
+        return metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
+                + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
+    }
+
+    static double metric(String series) throws Exception {
+        return http.get("/observe/metrics").body().lines().filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    static void awaitConsumers(TestFarm f, int n) {
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            try (Connection c = f.amqpConnection(); Channel ch = c.createChannel()) {
+                return ch.queueDeclarePassive(f.requestsQueue()).getConsumerCount() == n;
+            }
+        });
+    }
+
+    static long readyRequests(TestFarm f) throws Exception {
+        try (Connection c = f.amqpConnection(); Channel ch = c.createChannel()) {
+            return ch.queueDeclarePassive(f.requestsQueue()).getMessageCount();
+        }
+    }
+
+    /** The broker's pids of the connections with this client-provided name (ours only). */
+    static List<String> connectionPids(String connectionName) {
+        List<String> pids = new ArrayList<>();
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            pids.clear();
+            for (String line : rabbitmqctl("list_connections", "pid", "client_properties").lines().toList()) {
+                if (line.contains("{\"connection_name\",\"" + connectionName + "\"}")) {
+                    pids.add(line.substring(0, line.indexOf('\t')));
+                }
+            }
+            return !pids.isEmpty();
+        });
+        return pids;
+    }
+
+    static String rabbitmqctl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("rabbitmqctl " + String.join(" ", args) + ": " + out).isZero();
+        return out;
+    }
+}
