@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -125,7 +126,7 @@ func (s *Server) consume(message amqp.Delivery) {
 		}
 		headers["TaskfarmStatus"] = "error"
 		headers["TaskfarmError"] = text
-		body, _ = json.Marshal(map[string]string{"error": text})
+		body, _ = marshal(map[string]string{"error": text})
 	}
 	reply := amqp.Publishing{
 		ContentType:   "application/json",
@@ -170,7 +171,7 @@ func runTask(compute Compute, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(result)
+	return marshal(result)
 }
 
 func runChunk(compute Compute, body []byte, size int) ([]byte, error) {
@@ -187,7 +188,18 @@ func runChunk(compute Compute, body []byte, size int) ([]byte, error) {
 			outcomes[i] = map[string]interface{}{"status": "ok", "result": json.RawMessage(result)}
 		}
 	}
-	return json.Marshal(outcomes)
+	return marshal(outcomes)
+}
+
+// marshal is json.Marshal without escaping <, > and & (results are read by programs, not browsers).
+func marshal(v interface{}) ([]byte, error) {
+	var out bytes.Buffer
+	encoder := json.NewEncoder(&out)
+	encoder.SetEscapeHTML(false)
+	if err := encoder.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(out.Bytes(), "\n"), nil
 }
 
 // safely runs a compute; a panic becomes the task's error.
