@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.Http;
 import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.Metrics;
 import dev.taskfarm.support.SampleWorker;
 import dev.taskfarm.support.SampleWorker.Kind;
 import dev.taskfarm.support.TestBroker;
@@ -148,7 +149,7 @@ class SampleWorkersIT {
 
     @Test
     void aCancelledJobsPendingTasksAreSkippedByBothWorkers() throws Exception {
-        double lateBefore = metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
+        double lateBefore = dropped("finished-job");
         submit("cancel-me", Jobs.shaJob("sha256", 2000, 20000));
         await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofMinutes(1)).until(() -> done("cancel-me") >= 20);
 
@@ -164,7 +165,7 @@ class SampleWorkersIT {
         await().atMost(Duration.ofMinutes(1)).until(() -> readyRequests(farm) == 0);
         // replies computed after the cancel are dropped as late; had the workers ignored the
         // cancel they would have computed every remaining task
-        double late = metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}") - lateBefore;
+        double late = dropped("finished-job") - lateBefore;
         assertThat(doneAtCancel + late).as("tasks computed of 2000").isLessThan(500);
     }
 
@@ -198,27 +199,31 @@ class SampleWorkersIT {
     void eachWorkerServesItsOwnComputeAndStopsGracefully() throws Exception {
         try (TestFarm own = TestFarm.onTestBroker().with("taskfarm.role", "coordinator")
                 .with("taskfarm.computes.external", "wordcount,collatz").start()) {
-            SampleWorker py = SampleWorker.start(Kind.PYTHON, own);
-            own.submit("words.json", "{\"compute\": \"wordcount\", \"tasks\": [{\"text\": \"to be or not to be\"}, {\"text\": 7}]}");
-            JsonNode words = own.awaitResult("words", Duration.ofMinutes(1));
+            JsonNode words = serveAlone(Kind.PYTHON, own, "words",
+                    "{\"compute\": \"wordcount\", \"tasks\": [{\"text\": \"to be or not to be\"}, {\"text\": 7}]}");
             assertThat(words.at("/results/0/result/words").asInt()).isEqualTo(6);
             assertThat(words.at("/results/0/result/distinct").asInt()).isEqualTo(4);
             assertThat(words.at("/results/1/error").asText()).isEqualTo("wordcount needs a text field 'text'");
-            assertThat(py.terminate()).isZero();
-            assertThat(servedBy(py)).isEqualTo(2);
 
-            SampleWorker golang = SampleWorker.start(Kind.GO, own);
-            own.submit("collatz.json", "{\"compute\": \"collatz\", \"tasks\": [{\"n\": 27}, {\"n\": 0}]}");
-            JsonNode collatz = own.awaitResult("collatz", Duration.ofMinutes(1));
+            JsonNode collatz = serveAlone(Kind.GO, own, "collatz",
+                    "{\"compute\": \"collatz\", \"tasks\": [{\"n\": 27}, {\"n\": 0}]}");
             assertThat(collatz.at("/results/0/result/steps").asInt()).isEqualTo(111);
             assertThat(collatz.at("/results/0/result/peak").asInt()).isEqualTo(9232);
             assertThat(collatz.at("/results/1/error").asText()).isEqualTo("collatz needs a whole number 'n' >= 1");
-            assertThat(golang.terminate()).isZero();
-            assertThat(servedBy(golang)).isEqualTo(2);
         }
     }
 
     // --- helpers ------------------------------------------------------------------------------
+
+    /** One worker alone serves a job; then SIGTERM: it exits 0 after a reply per task. */
+    static JsonNode serveAlone(Kind kind, TestFarm f, String id, String job) throws Exception {
+        SampleWorker worker = SampleWorker.start(kind, f);
+        f.submit(id + ".json", job);
+        JsonNode result = f.awaitResult(id, Duration.ofMinutes(1));
+        assertThat(worker.terminate()).as(worker + " exit code after SIGTERM").isZero();
+        assertThat(servedBy(worker)).isEqualTo(result.get("total").asLong());
+        return result;
+    }
 
     static void submit(String id, ObjectNode job) throws Exception {
         var r = http.postJson("/jobs?id=" + id, job.toString());
@@ -245,13 +250,7 @@ class SampleWorkersIT {
     }
 
     static double repeatedReplies() throws Exception {
-        return metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
-                + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
-    }
-
-    static double metric(String series) throws Exception {
-        return http.get("/observe/metrics").body().lines().filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return dropped("duplicate") + dropped("finished-job");
     }
 
     static void awaitConsumers(TestFarm f, int n) {
@@ -290,5 +289,10 @@ class SampleWorkersIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("rabbitmqctl " + String.join(" ", args) + ": " + out).isZero();
         return out;
+    }
+
+    /** Replies the coordinator dropped for this reason (taskfarm_replies_dropped_total). */
+    static double dropped(String reason) throws Exception {
+        return Metrics.series(farm, "taskfarm_replies_dropped_total{reason=\"" + reason + "\"}");
     }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Metrics;
 import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
 
@@ -235,9 +236,8 @@ class WireConformanceIT {
 
     @Test
     void duplicateAndForeignRepliesAreNotCounted() throws Exception {
-        double unknownBefore = metric("taskfarm_replies_dropped_total{reason=\"unknown-job\"}");
-        double repeatedBefore = metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
-                + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}");
+        double unknownBefore = dropped("unknown-job");
+        double repeatedBefore = dropped("duplicate") + dropped("finished-job");
         farm.submit("dupes.json", words(30));
 
         JsonNode result = farm.awaitResult("dupes", Duration.ofSeconds(60));
@@ -251,9 +251,8 @@ class WireConformanceIT {
         // the gate saw and dropped every foreign reply and every second reply (a second reply that
         // arrives after the job ended is dropped as for a finished job)
         await().untilAsserted(() -> {
-            assertThat(metric("taskfarm_replies_dropped_total{reason=\"unknown-job\"}") - unknownBefore).isEqualTo(30.0);
-            assertThat(metric("taskfarm_replies_dropped_total{reason=\"duplicate\"}")
-                    + metric("taskfarm_replies_dropped_total{reason=\"finished-job\"}") - repeatedBefore).isEqualTo(30.0);
+            assertThat(dropped("unknown-job") - unknownBefore).isEqualTo(30.0);
+            assertThat(dropped("duplicate") + dropped("finished-job") - repeatedBefore).isEqualTo(30.0);
         });
     }
 
@@ -283,7 +282,7 @@ class WireConformanceIT {
 
     @Test
     void malformedRepliesEndAsFailedTasksWithReasonsAndTheResultsStayValidJson() throws Exception {
-        double malformedBefore = metricSum("taskfarm_replies_malformed_total");
+        double malformedBefore = Metrics.sum(farm, "taskfarm_replies_malformed_total");
         farm.submit("malformed.json", words(10).replace("{\"compute\"", "{\"timeout\": \"PT20S\", \"compute\""));
 
         JsonNode result = farm.awaitResult("malformed", Duration.ofSeconds(60));
@@ -304,7 +303,7 @@ class WireConformanceIT {
         JsonNode served = Http.parse(new Http(farm.baseUri()).get("/jobs/malformed/results").body());
         assertThat(served.toString()).contains("\"index\":9");
         // 0, 1, 2, 3, 6 and 7 break the contract (4 and 5 are valid error replies)
-        await().untilAsserted(() -> assertThat(metricSum("taskfarm_replies_malformed_total") - malformedBefore)
+        await().untilAsserted(() -> assertThat(Metrics.sum(farm, "taskfarm_replies_malformed_total") - malformedBefore)
                 .isEqualTo(6.0));
     }
 
@@ -354,19 +353,6 @@ class WireConformanceIT {
         return result.at("/results/" + index + "/error").asText();
     }
 
-    /** One series of the Prometheus endpoint, e.g. {@code name{tag="v"}} (0 if it is absent). */
-    static double metric(String series) throws Exception {
-        return new Http(farm.baseUri()).get("/observe/metrics").body().lines().filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    /** Sum of a counter over all its tags, from the Prometheus endpoint (0 if it is absent). */
-    static double metricSum(String name) throws Exception {
-        return new Http(farm.baseUri()).get("/observe/metrics").body().lines()
-                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
     @Test
     void aRequestTheWorkerRejectsIsDeadLetteredAndRecordedAsFailed() throws Exception {
         farm.submit("rejected.json", "{\"compute\": \"ghost\", \"tasks\": [{\"word\": \"a\"}, {\"word\": \"b\"}]}");
@@ -377,5 +363,10 @@ class WireConformanceIT {
         assertThat(result.get("failed").asInt()).isEqualTo(2);
         assertThat(result.at("/results/0/status").asText()).isEqualTo("error");
         assertThat(result.at("/results/1/error").asText()).contains("dead-lettered by the broker (rejected");
+    }
+
+    /** Replies the coordinator dropped for this reason (taskfarm_replies_dropped_total). */
+    static double dropped(String reason) throws Exception {
+        return Metrics.series(farm, "taskfarm_replies_dropped_total{reason=\"" + reason + "\"}");
     }
 }
