@@ -116,9 +116,10 @@ public class ReplyMessages {
 
     /** The task (or chunk) a correlation id or the headers name. */
     private record Target(String jobId, int first, int size) {
-        String correlationId() {
-            return Wire.correlationId(jobId, first, size);
-        }
+    }
+
+    /** What breaks the contract: the kind (metric tag) and the text recorded as the error. */
+    private record Problem(String kind, String detail) {
     }
 
     /** Kinds of malformed replies (the {@code problem} tag of taskfarm_replies_malformed_total). */
@@ -151,30 +152,30 @@ public class ReplyMessages {
         }
         String status = text(headers.get(Wire.STATUS));
         Object version = headers.get(Wire.WIRE);
-        String[] problem = null;
+        Problem problem = null;
         if (version != null && !Integer.valueOf(Wire.WIRE_VERSION).equals(integer(version))) {
-            problem = new String[] {VERSION, "unsupported " + Wire.WIRE + " " + version + " (this coordinator reads version "
-                    + Wire.WIRE_VERSION + ")"};
+            problem = new Problem(VERSION, "unsupported " + Wire.WIRE + " " + version + " (this coordinator reads version "
+                    + Wire.WIRE_VERSION + ")");
         } else if (byId == null) {
-            problem = new String[] {CORRELATION, "correlation_id " + (correlationId == null ? "missing" : "\"" + correlationId
-                    + "\" is not <jobId>:<index> or <jobId>:<first>+<size>") + "; it must be the request's"};
+            problem = new Problem(CORRELATION, "correlation_id " + (correlationId == null ? "missing" : "\"" + correlationId
+                    + "\" is not <jobId>:<index> or <jobId>:<first>+<size>") + "; it must be the request's");
         } else if (jobId == null || index == null || status == null) {
-            problem = new String[] {HEADERS, "header " + (jobId == null ? Wire.JOB_ID : index == null ? Wire.TASK_INDEX
-                    : Wire.STATUS) + " missing or not " + (index == null && jobId != null ? "an integer" : "a string")};
+            problem = new Problem(HEADERS, "header " + (jobId == null ? Wire.JOB_ID : index == null ? Wire.TASK_INDEX
+                    : Wire.STATUS) + " missing or not " + (index == null && jobId != null ? "an integer" : "a string"));
         } else if (!jobId.equals(byId.jobId()) || index != byId.first()) {
-            problem = new String[] {CORRELATION, "headers " + Wire.JOB_ID + "=" + jobId + ", " + Wire.TASK_INDEX + "=" + index
-                    + " disagree with correlation_id " + correlationId};
+            problem = new Problem(CORRELATION, "headers " + Wire.JOB_ID + "=" + jobId + ", " + Wire.TASK_INDEX + "=" + index
+                    + " disagree with correlation_id " + correlationId);
         } else if (chunkHeader == null && byId.size() > 1) {
-            problem = new String[] {CHUNK_SIZE, "header " + Wire.CHUNK_SIZE + " missing: correlation_id " + correlationId
-                    + " names a chunk of " + byId.size() + " tasks"};
+            problem = new Problem(CHUNK_SIZE, "header " + Wire.CHUNK_SIZE + " missing: correlation_id " + correlationId
+                    + " names a chunk of " + byId.size() + " tasks");
         } else if (chunkHeader != null && (chunk == null || chunk != byId.size())) {
-            problem = new String[] {CHUNK_SIZE, Wire.CHUNK_SIZE + "=" + chunkHeader + " disagrees with correlation_id "
-                    + correlationId + " (" + byId.size() + (byId.size() == 1 ? " task)" : " tasks)")};
+            problem = new Problem(CHUNK_SIZE, Wire.CHUNK_SIZE + "=" + chunkHeader + " disagrees with correlation_id "
+                    + correlationId + " (" + byId.size() + (byId.size() == 1 ? " task)" : " tasks)"));
         } else if (!Wire.STATUS_OK.equals(status) && !Wire.STATUS_ERROR.equals(status)) {
-            problem = new String[] {STATUS, Wire.STATUS + " must be ok or error, got " + status};
+            problem = new Problem(STATUS, Wire.STATUS + " must be ok or error, got " + status);
         }
         if (problem != null) {
-            return failAll(target, problem[0], problem[1]);
+            return failAll(target, problem.kind(), problem.detail());
         }
         if (Wire.STATUS_ERROR.equals(status)) {
             return new Reading(all(target, errorText(headers.get(Wire.ERROR), body)), null, null);
