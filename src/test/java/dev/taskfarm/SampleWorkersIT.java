@@ -196,6 +196,35 @@ class SampleWorkersIT {
     }
 
     @Test
+    void aReplyWhoseReplyToQueueIsMissingIsNotLostButWaitsForTheQueue() throws Exception {
+        String missing = "it-missing-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = farm.amqpConnection(); Channel ch = c.createChannel()) {
+            java.util.Map<String, Object> h = new java.util.HashMap<>();
+            h.put("TaskfarmJobId", "orphan");
+            h.put("TaskfarmTaskIndex", 0);
+            h.put("TaskfarmTaskCount", 1);
+            h.put("TaskfarmCompute", "sha256");
+            h.put("TaskfarmWire", 1);
+            ch.basicPublish("", farm.requestsQueue(), new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+                    .correlationId("orphan:0").replyTo(missing).deliveryMode(2).contentType("application/json")
+                    .headers(h).build(), "{\"seed\":\"task-0\",\"rounds\":1}".getBytes(StandardCharsets.UTF_8));
+            // the worker that took it saw its reply returned and gave the request back
+            await().atMost(Duration.ofMinutes(1)).until(() -> python.countInLog("orphan:0 requeued")
+                    + go.countInLog("orphan:0 returned") > 0);
+
+            ch.queueDeclare(missing, false, false, false, null);
+            try {
+                await().atMost(Duration.ofMinutes(1)).until(() -> ch.messageCount(missing) > 0);
+                com.rabbitmq.client.GetResponse reply = ch.basicGet(missing, true);
+                assertThat(reply.getProps().getCorrelationId()).isEqualTo("orphan:0");
+                assertThat(new String(reply.getBody(), StandardCharsets.UTF_8)).isEqualTo("\"" + Jobs.expectedSha(0, 1) + "\"");
+            } finally {
+                ch.queueDelete(missing);
+            }
+        }
+    }
+
+    @Test
     void eachWorkerServesItsOwnComputeAndStopsGracefully() throws Exception {
         try (TestFarm own = TestFarm.onTestBroker().with("taskfarm.role", "coordinator")
                 .with("taskfarm.computes.external", "wordcount,collatz").start()) {
