@@ -164,8 +164,8 @@ class Worker:
                 reply["TaskfarmChunkSize"] = chunk
                 reply["TaskfarmStatus"] = "ok"
                 out = json.dumps([outcome(compute, t) for t in tasks])
-        except (TaskError, ValueError) as e:  # a failing task, or a body that is not JSON
-            error = str(e)[:MAX_ERROR]
+        except Exception as e:  # a failing task, a body that is not JSON, a result that is not JSON
+            error = (str(e) if isinstance(e, TaskError) else "%s: %s" % (type(e).__name__, e))[:MAX_ERROR]
             if chunk is not None:
                 reply["TaskfarmChunkSize"] = chunk  # the whole chunk failed
             reply["TaskfarmStatus"] = "error"
