@@ -132,7 +132,7 @@ public class TaskfarmBeans implements CamelConfiguration {
             context.addService(new Closer(buffer));
             registry.bind("replyBuffer", buffer);
             registry.bind("groupCommit", new GroupCommit(buffer));
-            registry.bind("replyGate", new ReplyGate(buffer));
+            registry.bind("replyGate", new ReplyGate(buffer, metrics));
             registry.bind("resultAggregation", new ResultAggregation());
             registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
             registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.get("taskfarm.outbox", "outbox")),

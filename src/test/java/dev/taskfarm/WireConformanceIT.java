@@ -20,10 +20,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.taskfarm.support.Http;
+import dev.taskfarm.support.Metrics;
 import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A worker written with nothing but the RabbitMQ amqp-client, following docs/WIRE.md, serves jobs
@@ -38,6 +41,7 @@ class WireConformanceIT {
     static Connection connection;
     static final Map<String, String> dumps = new ConcurrentHashMap<>();
     static final Set<String> seenRequests = ConcurrentHashMap.newKeySet();
+    static final Map<String, String> lastBodies = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,6 +77,8 @@ class WireConformanceIT {
                     JsonNode task = MAPPER.readTree(body);
                     dumps.computeIfAbsent("request", k -> dump("request", env.getRoutingKey(), props, body));
                     seenRequests.add(props.getCorrelationId());
+                    requestsByCorrelation.put(props.getCorrelationId(), props);
+                    lastBodies.put(props.getCorrelationId(), new String(body, StandardCharsets.UTF_8));
                     String compute = String.valueOf(h.get("TaskfarmCompute"));
                     if ("ghost".equals(compute)) {
                         ch.basicReject(env.getDeliveryTag(), false); // cannot handle it: dead-letter it
@@ -80,6 +86,12 @@ class WireConformanceIT {
                     }
                     if ("void".equals(compute)) {
                         ch.basicAck(env.getDeliveryTag(), false); // swallowed: no reply ever comes
+                        return;
+                    }
+                    if (MISBEHAVING.contains(jobId)) {
+                        misbehave(ch, jobId, index, props, body);
+                        ch.waitForConfirmsOrDie(10_000);
+                        ch.basicAck(env.getDeliveryTag(), false);
                         return;
                     }
                     if ("skips-seven".equals(jobId) && index == 7) {
@@ -90,14 +102,25 @@ class WireConformanceIT {
                     rh.put("TaskfarmJobId", jobId);
                     rh.put("TaskfarmTaskIndex", index);
                     rh.put("TaskfarmStatus", "ok");
+                    if (h.containsKey("TaskfarmChunkSize")) {
+                        rh.put("TaskfarmChunkSize", h.get("TaskfarmChunkSize"));
+                    }
                     AMQP.BasicProperties reply = new AMQP.BasicProperties.Builder()
                             .correlationId(props.getCorrelationId())
                             .contentType("application/json")
                             .deliveryMode(2)
                             .headers(rh)
                             .build();
-                    byte[] result = MAPPER.writeValueAsBytes(MAPPER.createObjectNode()
-                            .put("upper", task.path("word").asText().toUpperCase()));
+                    byte[] result;
+                    if (h.containsKey("TaskfarmChunkSize")) {
+                        com.fasterxml.jackson.databind.node.ArrayNode outcomes = MAPPER.createArrayNode();
+                        task.forEach(t -> outcomes.addObject().put("status", "ok").putObject("result")
+                                .put("upper", t.path("word").asText().toUpperCase()));
+                        result = MAPPER.writeValueAsBytes(outcomes);
+                    } else {
+                        result = MAPPER.writeValueAsBytes(MAPPER.createObjectNode()
+                                .put("upper", task.path("word").asText().toUpperCase()));
+                    }
                     dumps.computeIfAbsent("reply", k -> dump("reply", props.getReplyTo(), reply, result));
                     ch.basicPublish("", props.getReplyTo(), reply, result);
                     if ("dupes".equals(jobId)) {
@@ -114,6 +137,67 @@ class WireConformanceIT {
                 }
             }
         });
+    }
+
+    static final Set<String> MISBEHAVING = Set.of("malformed", "bad-chunks");
+    static final Map<String, AMQP.BasicProperties> requestsByCorrelation = new ConcurrentHashMap<>();
+    static final String LONG_ERROR = "x".repeat(1500);
+
+    /**
+     * Replies the contract forbids, one kind per task (job "malformed") or per chunk (job
+     * "bad-chunks"); each must end as a failed task with a reason, never as a dropped reply or an
+     * invalid result.
+     */
+    static void misbehave(Channel ch, String jobId, int index, AMQP.BasicProperties props, byte[] body) throws Exception {
+        Map<String, Object> h = new HashMap<>();
+        h.put("TaskfarmJobId", jobId);
+        h.put("TaskfarmTaskIndex", index);
+        h.put("TaskfarmStatus", "ok");
+        String correlationId = props.getCorrelationId();
+        String reply = "{\"ok\":" + index + "}";
+        if ("malformed".equals(jobId)) {
+            switch (index) {
+                case 0 -> h.put("TaskfarmTaskIndex", 9); // headers and correlation id disagree
+                case 1 -> reply = "5e77db951dd955269b84d9fe80954f4e"; // a bare hex digest: not JSON
+                case 2 -> {
+                    h.remove("TaskfarmJobId");
+                    h.remove("TaskfarmTaskIndex");
+                }
+                case 3 -> h.put("TaskfarmStatus", "OK");
+                case 4 -> {
+                    h.put("TaskfarmStatus", "error");
+                    reply = "{\"error\":\"" + LONG_ERROR + "\"}"; // reason only in the body, too long
+                }
+                case 5 -> {
+                    h.put("TaskfarmStatus", "error");
+                    h.put("TaskfarmError", "told by the header");
+                    reply = "";
+                }
+                case 6 -> h.put("TaskfarmWire", 2);
+                case 7 -> correlationId = null;
+                default -> {
+                }
+            }
+        } else {
+            // bad-chunks: 10 tasks in chunks of 4 -> 0+4, 4+4, 8+2
+            int size = ((Number) props.getHeaders().get("TaskfarmChunkSize")).intValue();
+            StringBuilder outcomes = new StringBuilder("[");
+            for (int i = 0; i < size; i++) {
+                outcomes.append(i == 0 ? "" : ",").append("{\"status\":\"ok\",\"result\":").append(index + i).append('}');
+            }
+            reply = outcomes.append(']').toString();
+            switch (index) {
+                case 0 -> {
+                } // no TaskfarmChunkSize on the reply
+                case 4 -> h.put("TaskfarmChunkSize", 3); // a wrong chunk size
+                default -> {
+                    h.put("TaskfarmChunkSize", size);
+                    reply = "[{\"status\":\"ok\"},{\"status\":\"ok\",\"result\":9}]"; // outcome 0 has no result
+                }
+            }
+        }
+        ch.basicPublish("", props.getReplyTo(), new AMQP.BasicProperties.Builder().correlationId(correlationId)
+                .contentType("application/json").deliveryMode(2).headers(h).build(), reply.getBytes(StandardCharsets.UTF_8));
     }
 
     static String dump(String kind, String routingKey, AMQP.BasicProperties p, byte[] body) {
@@ -152,6 +236,8 @@ class WireConformanceIT {
 
     @Test
     void duplicateAndForeignRepliesAreNotCounted() throws Exception {
+        double unknownBefore = dropped("unknown-job");
+        double repeatedBefore = dropped("duplicate") + dropped("finished-job");
         farm.submit("dupes.json", words(30));
 
         JsonNode result = farm.awaitResult("dupes", Duration.ofSeconds(60));
@@ -162,7 +248,12 @@ class WireConformanceIT {
         for (int i = 0; i < 30; i++) {
             assertThat(result.at("/results/" + i + "/index").asInt()).isEqualTo(i);
         }
-        assertThat(farm.outbox().resolve("no-such-job.result.json")).doesNotExist();
+        // the gate saw and dropped every foreign reply and every second reply (a second reply that
+        // arrives after the job ended is dropped as for a finished job)
+        await().untilAsserted(() -> {
+            assertThat(dropped("unknown-job") - unknownBefore).isEqualTo(30.0);
+            assertThat(dropped("duplicate") + dropped("finished-job") - repeatedBefore).isEqualTo(30.0);
+        });
     }
 
     @Test
@@ -190,6 +281,79 @@ class WireConformanceIT {
     }
 
     @Test
+    void malformedRepliesEndAsFailedTasksWithReasonsAndTheResultsStayValidJson() throws Exception {
+        double malformedBefore = Metrics.sum(farm, "taskfarm_replies_malformed_total");
+        farm.submit("malformed.json", words(10).replace("{\"compute\"", "{\"timeout\": \"PT20S\", \"compute\""));
+
+        JsonNode result = farm.awaitResult("malformed", Duration.ofSeconds(60));
+
+        assertThat(result.get("status").asText()).isEqualTo("partial");
+        assertThat(result.get("missing").asInt()).isZero();
+        assertThat(result.get("failed").asInt()).isEqualTo(8);
+        assertThat(error(result, 0)).contains("disagree").contains("correlation_id malformed:0");
+        assertThat(error(result, 1)).contains("not JSON");
+        assertThat(error(result, 2)).contains("TaskfarmJobId");
+        assertThat(error(result, 3)).contains("TaskfarmStatus").contains("OK");
+        assertThat(error(result, 4)).hasSize(1000).startsWith("xxxx");
+        assertThat(error(result, 5)).isEqualTo("told by the header");
+        assertThat(error(result, 6)).contains("TaskfarmWire");
+        assertThat(error(result, 7)).contains("correlation_id");
+        assertThat(result.at("/results/8/result/ok").asInt()).isEqualTo(8);
+        assertThat(result.at("/results/9/result/ok").asInt()).isEqualTo(9);
+        JsonNode served = Http.parse(new Http(farm.baseUri()).get("/jobs/malformed/results").body());
+        assertThat(served.toString()).contains("\"index\":9");
+        // 0, 1, 2, 3, 6 and 7 break the contract (4 and 5 are valid error replies)
+        await().untilAsserted(() -> assertThat(Metrics.sum(farm, "taskfarm_replies_malformed_total") - malformedBefore)
+                .isEqualTo(6.0));
+    }
+
+    @Test
+    void malformedChunkRepliesFailEachTaskTheyCannotAnswer() throws Exception {
+        farm.submit("bad-chunks.json", words(10).replace("{\"compute\"", "{\"timeout\": \"PT20S\", \"chunkSize\": 4, \"compute\""));
+
+        JsonNode result = farm.awaitResult("bad-chunks", Duration.ofSeconds(60));
+
+        assertThat(result.get("missing").asInt()).isZero();
+        assertThat(result.get("failed").asInt()).isEqualTo(9);
+        for (int i = 0; i < 4; i++) {
+            assertThat(error(result, i)).contains("TaskfarmChunkSize").contains("missing");
+        }
+        for (int i = 4; i < 8; i++) {
+            assertThat(error(result, i)).contains("TaskfarmChunkSize=3");
+        }
+        assertThat(error(result, 8)).contains("outcome 0");
+        assertThat(result.at("/results/9/result").asInt()).isEqualTo(9);
+    }
+
+    @Test
+    void aChunkOfOneTaskIsSentAsAPlainRequest() throws Exception {
+        farm.submit("chunk-one.json", words(9).replace("{\"compute\"", "{\"chunkSize\": 4, \"compute\""));
+
+        JsonNode result = farm.awaitResult("chunk-one", Duration.ofSeconds(60));
+
+        assertThat(result.get("status").asText()).isEqualTo("completed");
+        assertThat(result.at("/results/8/result/upper").asText()).isEqualTo("W8");
+        assertThat(seenRequests).contains("chunk-one:0+4", "chunk-one:4+4", "chunk-one:8");
+        AMQP.BasicProperties last = requestsByCorrelation.get("chunk-one:8");
+        assertThat(last.getHeaders()).doesNotContainKey("TaskfarmChunkSize").containsEntry("TaskfarmTaskIndex", 8);
+        assertThat(lastBodies.get("chunk-one:8")).isEqualTo("{\"word\":\"w8\"}");
+    }
+
+    @Test
+    void requestsCarryTheWireVersion() throws Exception {
+        farm.submit("versioned.json", words(3));
+
+        farm.awaitResult("versioned", Duration.ofSeconds(60));
+
+        assertThat(requestsByCorrelation.get("versioned:2").getHeaders()).containsEntry("TaskfarmWire", 1);
+    }
+
+    private static String error(JsonNode result, int index) {
+        assertThat(result.at("/results/" + index + "/status").asText()).as("task " + index).isEqualTo("error");
+        return result.at("/results/" + index + "/error").asText();
+    }
+
+    @Test
     void aRequestTheWorkerRejectsIsDeadLetteredAndRecordedAsFailed() throws Exception {
         farm.submit("rejected.json", "{\"compute\": \"ghost\", \"tasks\": [{\"word\": \"a\"}, {\"word\": \"b\"}]}");
 
@@ -199,5 +363,10 @@ class WireConformanceIT {
         assertThat(result.get("failed").asInt()).isEqualTo(2);
         assertThat(result.at("/results/0/status").asText()).isEqualTo("error");
         assertThat(result.at("/results/1/error").asText()).contains("dead-lettered by the broker (rejected");
+    }
+
+    /** Replies the coordinator dropped for this reason (taskfarm_replies_dropped_total). */
+    static double dropped(String reason) throws Exception {
+        return Metrics.series(farm, "taskfarm_replies_dropped_total{reason=\"" + reason + "\"}");
     }
 }

@@ -4,142 +4,144 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
-import org.apache.camel.support.DefaultMessage;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.apache.camel.support.DefaultMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.taskfarm.job.JobFile;
 import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.wire.Wire;
 
 /**
- * Decides whether a reply may enter the aggregator. Only a well-formed reply for a running job,
- * for an index in range that has no result yet, is accepted: duplicates (a worker that crashed
- * between publishing its reply and acking the request) and replies for unknown or finished jobs
- * are logged and dropped, never counted. The aggregator counts every exchange it sees, so this
- * check has to come first; replies are collected by a single consumer so check and count cannot
- * interleave.
+ * Decides whether a reply may enter the aggregator. Only a reply for a running job, for an index
+ * in range that has no result yet, is accepted: duplicates (a worker that crashed between
+ * publishing its reply and acking the request) and replies for unknown or finished jobs are
+ * logged, counted ({@code taskfarm_replies_dropped_total}) and dropped. The aggregator counts
+ * every exchange it sees, so this check has to come first; replies are collected by a single
+ * consumer so check and count cannot interleave.
  *
- * <p>{@link #split} first turns a reply into one message per task: a plain reply is one task; a
- * chunk reply (header {@code TaskfarmChunkSize}) is split into its per-task outcomes, so the
- * aggregator still counts tasks, not messages. What the checks need from the ledger (the job row,
- * which indexes already have a result) comes from the {@link ReplyBuffer}, which reads it once per
- * job and group commit, not once per reply.
+ * <p>A reply is first read with {@link ReplyMessages#read}: a reply that breaks the wire contract
+ * (headers that disagree with the correlation id, a body that is not JSON, a missing or unknown
+ * status, a chunk reply with a missing or wrong chunk size, ...) becomes a failed task with the
+ * reason, counted in {@code taskfarm_replies_malformed_total}, so a task the worker acked never
+ * goes missing and no invalid JSON reaches the results. {@link #split} turns a chunk reply into
+ * one message per task, so the aggregator still counts tasks, not messages. What the checks need
+ * from the ledger (the job row, which indexes already have a result) comes from the
+ * {@link ReplyBuffer}, which reads it once per job and group commit, not once per reply.
  */
 public class ReplyGate {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyGate.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ReplyBuffer buffer;
+    private final FarmMetrics metrics;
 
-    public ReplyGate(ReplyBuffer buffer) {
+    public ReplyGate(ReplyBuffer buffer, FarmMetrics metrics) {
         this.buffer = buffer;
+        this.metrics = metrics;
     }
 
-    /** One message per task of the reply in the exchange. */
+    /** One message per task the reply in the exchange answers (none if it cannot be told which). */
     public List<Message> split(Exchange exchange) {
-        Message in = exchange.getMessage();
-        String jobId = in.getHeader(Wire.JOB_ID, String.class);
-        Integer first = in.getHeader(Wire.TASK_INDEX, Integer.class);
-        Integer chunk = in.getHeader(Wire.CHUNK_SIZE, Integer.class);
-        int size = chunk == null ? 1 : chunk;
-        if (chunk == null || jobId == null || first == null || size < 1 || size > JobFile.MAX_CHUNK) {
-            return List.of(in.copy());
-        }
-        String worker = in.getHeader(Wire.WORKER, String.class);
-        String status = in.getHeader(Wire.STATUS, String.class);
-        List<Message> tasks = new ArrayList<>(size);
-        if (Wire.STATUS_ERROR.equals(status)) {
-            String error = in.getHeader(Wire.ERROR, "error reply without a message", String.class);
-            for (int i = 0; i < size; i++) {
-                tasks.add(task(exchange, jobId, first + i, Wire.STATUS_ERROR, null, error, worker));
-            }
-            return tasks;
-        }
-        JsonNode outcomes = null;
-        String problem = null;
-        try {
-            outcomes = MAPPER.readTree(in.getBody(byte[].class));
-        } catch (Exception e) {
-            problem = "malformed chunk reply: " + e.getMessage();
-        }
-        if (problem == null && (outcomes == null || !outcomes.isArray() || outcomes.size() != size)) {
-            problem = "malformed chunk reply: the body must be a JSON array of " + size + " outcomes";
-        }
-        for (int i = 0; i < size; i++) {
-            if (problem != null) {
-                tasks.add(task(exchange, jobId, first + i, Wire.STATUS_ERROR, null, problem, worker));
-                continue;
-            }
-            JsonNode o = outcomes.get(i);
-            boolean ok = Wire.STATUS_OK.equals(o.path("status").asText());
-            String error = ok ? null : o.path("error").asText("error outcome without a message");
-            tasks.add(task(exchange, jobId, first + i, ok ? Wire.STATUS_OK : Wire.STATUS_ERROR,
-                    ok ? o.path("result").toString() : null, error, worker));
+        ReplyMessages.Reading reading = read(exchange.getMessage());
+        List<Message> tasks = new ArrayList<>(reading.tasks().size());
+        for (ReplyMessages.TaskOutcome t : reading.tasks()) {
+            Message m = new DefaultMessage(exchange.getContext());
+            m.setHeader(Wire.WORKER, exchange.getMessage().getHeader(Wire.WORKER));
+            apply(m, t);
+            tasks.add(m);
         }
         return tasks;
     }
 
-    private static Message task(Exchange exchange, String jobId, int index, String status, String result, String error,
-            String worker) {
-        Message m = new DefaultMessage(exchange.getContext());
-        m.setHeader(Wire.JOB_ID, jobId);
-        m.setHeader(Wire.TASK_INDEX, index);
-        m.setHeader(Wire.STATUS, status);
-        if (error != null) {
-            m.setHeader(Wire.ERROR, error);
+    /** Reads the reply, logs and counts it when it is malformed. */
+    private ReplyMessages.Reading read(Message in) {
+        ReplyMessages.Reading reading = ReplyMessages.read(in.getHeaders(),
+                in.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class), in.getBody(byte[].class));
+        if (reading.malformed()) {
+            metrics.replyMalformed(reading.problem());
+            LOG.warn("Malformed reply {} (headers {}): {}{}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID),
+                    contractHeaders(in), reading.detail(), reading.tasks().isEmpty() ? ", dropped"
+                            : ", recorded as failed for " + reading.tasks().size() + " task(s)");
         }
-        if (worker != null) {
-            m.setHeader(Wire.WORKER, worker);
+        return reading;
+    }
+
+    /** The message becomes the task's outcome: headers job id, index, status, error and a JSON body. */
+    private static void apply(Message m, ReplyMessages.TaskOutcome t) {
+        m.setHeader(Wire.JOB_ID, t.jobId());
+        m.setHeader(Wire.TASK_INDEX, t.index());
+        m.setHeader(Wire.STATUS, t.ok() ? Wire.STATUS_OK : Wire.STATUS_ERROR);
+        m.removeHeader(Wire.CHUNK_SIZE);
+        if (t.ok()) {
+            m.removeHeader(Wire.ERROR);
+            m.setBody(t.result());
+        } else {
+            m.setHeader(Wire.ERROR, t.error());
+            m.setBody(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("error", t.error())
+                    .toString());
         }
-        m.setHeader(SpringRabbitMQConstants.CORRELATION_ID, Wire.correlationId(jobId, index));
-        m.setBody(result != null ? result : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                .put("error", error).toString());
-        return m;
+        m.setHeader(SpringRabbitMQConstants.CORRELATION_ID, Wire.correlationId(t.jobId(), t.index()));
     }
 
     public void check(Exchange exchange) throws SQLException {
         Message in = exchange.getMessage();
-        String verdict = verdict(exchange, in);
+        String verdict = exchange.getProperty(Exchange.SPLIT_INDEX) != null ? verdict(in) : readAndCheck(in);
         in.setHeader(Collect.VERDICT, verdict);
         if (!Collect.ACCEPT.equals(verdict)) {
             LOG.warn("Dropped reply {}: {}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID), verdict);
         }
     }
 
-    private String verdict(Exchange exchange, Message in) throws SQLException {
+    /** A plain reply (one task, not split): read it in place, then the gate's checks. */
+    private String readAndCheck(Message in) throws SQLException {
+        ReplyMessages.Reading reading = read(in);
+        if (reading.tasks().size() != 1) {
+            return "malformed: " + reading.detail();
+        }
+        apply(in, reading.tasks().get(0));
+        return verdict(in);
+    }
+
+    private String verdict(Message in) throws SQLException {
         String jobId = in.getHeader(Wire.JOB_ID, String.class);
-        Integer index = in.getHeader(Wire.TASK_INDEX, Integer.class);
-        String status = in.getHeader(Wire.STATUS, String.class);
-        if (jobId == null || index == null) {
-            return "malformed: the " + Wire.JOB_ID + " and " + Wire.TASK_INDEX + " headers are required";
-        }
-        if (!Wire.STATUS_OK.equals(status) && !Wire.STATUS_ERROR.equals(status)) {
-            return "malformed: " + Wire.STATUS + " must be ok or error, got " + status;
-        }
+        int index = in.getHeader(Wire.TASK_INDEX, Integer.class);
         JobRow job = buffer.job(jobId);
         if (job == null) {
-            return "unknown job " + jobId;
+            return dropped("unknown-job", "unknown job " + jobId);
         }
         if (!job.isRunning()) {
             buffer.forget(jobId);
-            return "job " + jobId + " is " + job.status();
+            return dropped("finished-job", "job " + jobId + " is " + job.status());
         }
         if (index < 0 || index >= job.total()) {
-            return "index " + index + " out of range, job " + jobId + " has " + job.total() + " tasks";
+            return dropped("out-of-range", "index " + index + " out of range, job " + jobId + " has " + job.total() + " tasks");
         }
         if (buffer.hasResult(jobId, index)) {
-            return "duplicate: task " + index + " of job " + jobId + " already has a result";
+            return dropped("duplicate", "duplicate: task " + index + " of job " + jobId + " already has a result");
         }
         in.setHeader(Wire.TASK_COUNT, job.total());
         in.setHeader(Collect.TIMEOUT_MS, Math.max(1, job.deadlineAt() - System.currentTimeMillis()));
         return Collect.ACCEPT;
+    }
+
+    private String dropped(String reason, String verdict) {
+        metrics.replyDropped(reason);
+        return verdict;
+    }
+
+    private static String contractHeaders(Message in) {
+        StringBuilder sb = new StringBuilder("{");
+        for (String name : new String[] {Wire.JOB_ID, Wire.TASK_INDEX, Wire.CHUNK_SIZE, Wire.STATUS, Wire.WIRE}) {
+            Object v = in.getHeader(name);
+            if (v != null) {
+                sb.append(sb.length() > 1 ? ", " : "").append(name).append('=').append(v);
+            }
+        }
+        return sb.append('}').toString();
     }
 }

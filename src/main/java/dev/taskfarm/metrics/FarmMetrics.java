@@ -36,6 +36,9 @@ import dev.taskfarm.collect.JobProgress;
  * <li>{@code taskfarm_jobs_running}, {@code taskfarm_jobs_finished_total{status}}</li>
  * <li>{@code taskfarm_queue_depth_messages{queue}}: as last seen by the coordinator</li>
  * <li>{@code taskfarm_task_duration_seconds}: compute time per task on a worker (histogram)</li>
+ * <li>{@code taskfarm_replies_malformed_total{problem}}: replies that break the wire contract
+ * (docs/WIRE.md "Malformed replies"), recorded as failed tasks; {@code taskfarm_replies_dropped_total{reason}}:
+ * replies the coordinator drops (duplicate, unknown-job, finished-job, out-of-range)</li>
  * </ul>
  * Per-job series are removed some time after the job ends (taskfarm.metrics.finished-job-retention),
  * so a long-running coordinator does not collect one series per job forever.
@@ -115,6 +118,23 @@ public class FarmMetrics implements StartupListener {
 
     public void taskSkipped() {
         counter(SKIPPED).increment();
+    }
+
+    /** A reply broke the wire contract; {@code problem} says how (a short name). */
+    public void replyMalformed(String problem) {
+        tagged("taskfarm.replies.malformed", "Replies that break the wire contract, recorded as failed tasks",
+                "problem", problem).increment();
+    }
+
+    /** A reply was dropped by the reply gate; {@code reason}: duplicate, unknown-job, finished-job, out-of-range. */
+    public void replyDropped(String reason) {
+        tagged("taskfarm.replies.dropped", "Replies the coordinator drops (duplicates, unknown or finished jobs)",
+                "reason", reason).increment();
+    }
+
+    private Counter tagged(String name, String help, String tag, String value) {
+        return (Counter) meters.computeIfAbsent(name + "|" + value, n -> Counter.builder(name).description(help)
+                .tag(tag, value).register(registry()));
     }
 
     public void taskDuration(long nanos) {

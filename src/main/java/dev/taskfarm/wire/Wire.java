@@ -34,6 +34,15 @@ public final class Wire {
     /** Host or pod that produced the reply (informational). */
     public static final String WORKER = "TaskfarmWorker";
 
+    /**
+     * Version of the wire contract a message follows (int). Requests and replies of taskfarm
+     * carry {@link #WIRE_VERSION}; a reply without it is read as version 1.
+     */
+    public static final String WIRE = "TaskfarmWire";
+    public static final int WIRE_VERSION = 1;
+    /** Longest error text the coordinator records; longer texts are cut to their first this-many characters. */
+    public static final int MAX_ERROR = 1000;
+
     public static final String STATUS_OK = "ok";
     public static final String STATUS_ERROR = "error";
 
