@@ -118,7 +118,8 @@ public class TaskfarmBeans implements CamelConfiguration {
             registry.bind("jobIntake", new JobIntake(ledger, computes, progress,
                     s.get("taskfarm.job.default-compute", "sha256"),
                     s.getDuration("taskfarm.job.timeout", java.time.Duration.ofMinutes(15)),
-                    Chunking.defaultSize(s), s.getInt("taskfarm.publish.batch-size", 100), chunks));
+                    Chunking.defaultSize(s), s.getInt("taskfarm.publish.batch-size", 100), chunks)
+                    .admission(new dev.taskfarm.intake.Admission(computes, s.getInt("taskfarm.job.max-tasks", 10_000_000))));
             var claims = new dev.taskfarm.intake.InboxClaims(ledger,
                     s.getDuration("taskfarm.inbox.claim-expiry", java.time.Duration.ofMinutes(10)).toMillis(),
                     s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"

@@ -34,7 +34,7 @@ class BrokerAddressesIT {
     @Test
     void aUrlWithAHostListConnectsToTheListedNodes() throws Exception {
         String live = liveAddress();
-        try (TestFarm farm = farm().with("taskfarm.rabbitmq.url", "amqp://127.0.0.1:" + deadPort() + "," + live + "/").start()) {
+        try (TestFarm farm = farm().with("taskfarm.rabbitmq.url", "amqp://127.0.0.1:" + deadPort() + "," + live).start()) {
             assertRunsOnTheTestBroker(farm);
         }
     }
@@ -43,9 +43,9 @@ class BrokerAddressesIT {
     void aUrlWhoseNodesAreAllDownIsNotReplacedByADefaultHost() throws Exception {
         int a = deadPort();
         int b = deadPort();
-        assertThatThrownBy(() -> farm().with("taskfarm.rabbitmq.url", "amqp://127.0.0.1:" + a + ",127.0.0.1:" + b + "/")
+        assertThatThrownBy(() -> farm().with("taskfarm.rabbitmq.url", "amqp://127.0.0.1:" + a + ",127.0.0.1:" + b)
                 .with("taskfarm.broker.wait", "PT1S").start())
-                .satisfies(e -> assertThat(messages(e)).contains("Cannot reach the AMQP broker at 127.0.0.1:" + a + ",127.0.0.1:" + b));
+                .satisfies(e -> assertThat(messages(e)).contains("Cannot reach the AMQP broker at amqp://127.0.0.1:" + a + ",127.0.0.1:" + b));
     }
 
     private static TestFarm.Builder farm() {
