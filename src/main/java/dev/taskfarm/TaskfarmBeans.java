@@ -217,7 +217,8 @@ public class TaskfarmBeans implements CamelConfiguration {
         if (embedded) {
             String user = "taskfarm";
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
-            EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password);
+            EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password,
+                    Path.of(s.get("taskfarm.data", "data"), "broker"));
             context.addService(new Closer(broker));
             return new BrokerSettings("127.0.0.1", broker.port(), "/", user, password, false);
         }
