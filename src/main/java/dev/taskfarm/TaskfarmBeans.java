@@ -142,6 +142,7 @@ public class TaskfarmBeans implements CamelConfiguration {
                 progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
             }
         }
+        new dev.taskfarm.durable.DurableBeans().configure(context);
     }
 
     /**

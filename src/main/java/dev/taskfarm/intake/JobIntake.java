@@ -19,6 +19,7 @@ import dev.taskfarm.job.JobIds;
 import dev.taskfarm.job.JobSpec;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.RequestBatch;
 import dev.taskfarm.wire.RequestBatches;
 import dev.taskfarm.wire.Wire;
 
@@ -32,6 +33,11 @@ public class JobIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
 
+    /** Header: the input belongs to this existing job (its status); nothing is published for it. */
+    public static final String KNOWN_JOB = "TaskfarmKnownJob";
+    /** Exchange property of a re-drive: the indexes that have a result (BitSet); only the others are published. */
+    public static final String RECORDED = "TaskfarmRecorded";
+
     private final JobLedger ledger;
     private final ComputeRegistry computes;
     private final JobProgress progress;
@@ -39,6 +45,7 @@ public class JobIntake {
     private final Duration defaultTimeout;
     private final int defaultChunkSize;
     private final int batchSize;
+    private JobKeeper keeper;
 
     /**
      * @param batchSize request messages per split part of the publish route (each still its own
@@ -53,6 +60,11 @@ public class JobIntake {
         this.defaultCompute = defaultCompute;
         this.defaultTimeout = defaultTimeout;
         this.defaultChunkSize = Math.max(1, defaultChunkSize);
+    }
+
+    /** Keeps each job's input and owns it (set by the durable configuration). */
+    public void setKeeper(JobKeeper keeper) {
+        this.keeper = keeper;
     }
 
     /**
@@ -75,14 +87,27 @@ public class JobIntake {
         }
         Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
         long now = System.currentTimeMillis();
+        String digest = keep(jobId, file, exchange);
         if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis())) {
             JobRow existing = ledger.find(jobId);
+            if (existing != null && isItsInputAgain(jobId, digest, in)) {
+                // a crash between publishing and moving the file: the ledger and the kept input
+                // drive the job to its end, the file goes where an accepted file goes
+                LOG.info("Job file {} is the input of job {} (status {}): nothing to publish again", file.getFileName(),
+                        jobId, existing.status());
+                in.setHeader(KNOWN_JOB, existing.status());
+                in.setHeader(Wire.JOB_ID, jobId);
+                return;
+            }
+            discard(jobId, digest);
             if (existing == null || !existing.isRunning() || existing.published()) {
                 throw new JobExistsException("job \"" + jobId + "\" was already submitted (status "
                         + (existing == null ? "unknown" : existing.status())
                         + "); a job id runs once: rename the file or choose another id");
             }
             LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
+        } else if (keeper != null) {
+            keeper.registered(jobId, digest);
         }
         int chunk = spec.chunkSize() > 0 ? spec.chunkSize() : in.getHeader(Wire.CHUNK_SIZE, defaultChunkSize, Integer.class);
         chunk = Math.max(1, Math.min(chunk, JobFile.MAX_CHUNK));
@@ -99,8 +124,31 @@ public class JobIntake {
                 spec.format().name().toLowerCase(), compute, timeout, chunk > 1 ? ", " + chunk + " tasks per message" : "");
     }
 
+    private String keep(String jobId, Path file, Exchange exchange) {
+        try {
+            return keeper == null ? null : keeper.keep(jobId, file, exchange);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot keep the input of job " + jobId, e);
+        }
+    }
+
+    /** An inbox file with the very input the job was registered with. */
+    private boolean isItsInputAgain(String jobId, String digest, Message in) throws SQLException {
+        return digest != null && in.getHeader(Exchange.FILE_NAME_CONSUMED) != null
+                && digest.equals(keeper.digestOf(jobId));
+    }
+
+    private void discard(String jobId, String digest) {
+        if (keeper != null && digest != null) {
+            keeper.discard(jobId, digest);
+        }
+    }
+
     /** Marks the job as fully published. */
     public void published(Exchange exchange) throws SQLException {
+        if (exchange.getMessage().getHeader(KNOWN_JOB) != null) {
+            return;
+        }
         String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
         ledger.markPublished(jobId);
         LOG.info("Job {} published: {} tasks on the requests queue", jobId,
@@ -111,8 +159,18 @@ public class JobIntake {
      * The job's request messages (one per task, or per chunk of tasks) in batches, streamed from
      * the file for the publish route's splitter.
      */
-    public RequestBatches requests(Exchange exchange) throws java.io.IOException {
+    public java.util.Iterator<RequestBatch> requests(Exchange exchange) throws java.io.IOException {
         Message m = exchange.getMessage();
+        if (m.getHeader(KNOWN_JOB) != null) {
+            return java.util.Collections.emptyIterator();
+        }
+        java.util.BitSet recorded = exchange.getProperty(RECORDED, java.util.BitSet.class);
+        if (recorded != null) {
+            // a re-drive: only the tasks without a result, one per message
+            return new MissingRequests(JobFile.tasks(m.getBody(File.class).toPath()), recorded,
+                    m.getHeader(Wire.JOB_ID, String.class), m.getHeader(Wire.COMPUTE, String.class),
+                    m.getHeader(Wire.TASK_COUNT, Integer.class), batchSize);
+        }
         Path file = m.getBody(File.class).toPath();
         int chunk = m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
         return new RequestBatches(chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file),
