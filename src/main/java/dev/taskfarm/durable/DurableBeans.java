@@ -55,8 +55,35 @@ public class DurableBeans implements CamelConfiguration {
         registry.lookupByNameAndType("jobIntake", JobIntake.class).setKeeper(redrive);
         registry.lookupByNameAndType("resultWriter", ResultWriter.class)
                 .addListener((job, status, file, tally) -> redrive.ended(job.jobId()));
+        CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
+                () -> depth(cf, topology.replies()));
+        var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
+        health.register(new CollectorHealthCheck(watch,
+                s.getDuration("taskfarm.health.ready-after", Duration.ofSeconds(30)).toMillis(), false));
+        health.register(new CollectorHealthCheck(watch,
+                s.getDuration("taskfarm.health.live-after", Duration.ofMinutes(3)).toMillis(), true));
         LOG.info("Jobs owned as {} (lease {}), inputs kept in {}", owner, s.get("taskfarm.lease.duration", "PT30S"),
                 inputs.dir());
+    }
+
+    /** Results recorded by this process (ok and error), from taskfarm's counters. */
+    static long recorded(Registry registry) {
+        var metrics = registry.lookupByNameAndType("farmMetrics", dev.taskfarm.metrics.FarmMetrics.class).registry();
+        double n = 0;
+        for (String name : new String[] {"taskfarm.tasks.completed", "taskfarm.tasks.failed"}) {
+            var c = metrics.find(name).counter();
+            n += c == null ? 0 : c.count();
+        }
+        return (long) n;
+    }
+
+    /** Ready messages on a queue, -1 when it cannot be read. */
+    static long depth(CachingConnectionFactory cf, String queue) {
+        try (Channel ch = cf.createConnection().createChannel(false)) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     /**
