@@ -55,6 +55,8 @@ public class DurableBeans implements CamelConfiguration {
         registry.lookupByNameAndType("jobIntake", JobIntake.class).setKeeper(redrive);
         registry.lookupByNameAndType("resultWriter", ResultWriter.class)
                 .addListener((job, status, file, tally) -> redrive.ended(job.jobId()));
+        registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),
+                s.getDuration("taskfarm.cancel.announce-for", Duration.ofHours(1)).toMillis()));
         CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
                 () -> depth(cf, topology.replies()));
         var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
