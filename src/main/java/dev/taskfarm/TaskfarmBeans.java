@@ -219,7 +219,7 @@ public class TaskfarmBeans implements CamelConfiguration {
             String user = "taskfarm";
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
             EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password,
-                    Path.of(s.get("taskfarm.data", "data"), "broker"));
+                    Path.of(s.get("taskfarm.data", "data"), "broker"), s.getBoolean("taskfarm.embedded.fsync", false));
             context.addService(new Closer(broker));
             return new BrokerSettings("127.0.0.1", broker.port(), "/", user, password, false);
         }
