@@ -63,13 +63,7 @@ public class JobLeases {
 
     /** The digest of a job's input, or null when unknown. */
     public String digest(String jobId) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT input_digest FROM tf_jobs WHERE job_id = ?")) {
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return (String) column("input_digest", jobId);
     }
 
     /**
@@ -125,11 +119,17 @@ public class JobLeases {
     /** Counts a re-drive of the job (its publish epoch); returns the new epoch. */
     public int redriven(String jobId) throws SQLException {
         update("UPDATE tf_jobs SET redrives = redrives + 1 WHERE job_id = ?", jobId);
+        Object epoch = column("redrives", jobId);
+        return epoch == null ? 0 : ((Number) epoch).intValue();
+    }
+
+    /** One column of a job's row, or null when there is no such job. */
+    private Object column(String column, String jobId) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT redrives FROM tf_jobs WHERE job_id = ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM tf_jobs WHERE job_id = ?")) {
             ps.setString(1, jobId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : 0;
+                return rs.next() ? rs.getObject(1) : null;
             }
         }
     }

@@ -119,15 +119,7 @@ class DurableChaosIT {
     void aJobWhoseRequestsQueueIsPurgedMidJobCompletesThroughTheRedrive() throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         String prefix = "purge-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> common = new HashMap<>(TestBroker.rabbitProperties());
-        common.put("taskfarm.broker", "rabbitmq");
-        common.put("taskfarm.queue.requests", prefix + ".requests");
-        common.put("taskfarm.queue.replies", prefix + ".replies");
-        common.put("taskfarm.queue.dead-letters", prefix + ".requests.dlq");
-        common.put("taskfarm.exchange.control", prefix + ".control");
-        common.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
-        common.put("taskfarm.http.port", "0");
-        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        Map<String, String> common = onSharedRabbit(prefix, queues);
         Map<String, String> c = new HashMap<>(common);
         c.put("taskfarm.role", "coordinator");
         c.put("taskfarm.redrive.stall-after", "PT3S");
@@ -163,6 +155,20 @@ class DurableChaosIT {
         assertThat(count.lost()).isZero();
         assertThat(count.duplicated()).isZero();
         assertThat(coordinator.countInLog("re-driven")).isPositive();
+    }
+
+    /** Properties of processes on the shared RabbitMQ with queues of their own (added to {@code queues} to delete). */
+    static Map<String, String> onSharedRabbit(String prefix, List<String> queues) {
+        Map<String, String> common = new HashMap<>(TestBroker.rabbitProperties());
+        common.put("taskfarm.broker", "rabbitmq");
+        common.put("taskfarm.queue.requests", prefix + ".requests");
+        common.put("taskfarm.queue.replies", prefix + ".replies");
+        common.put("taskfarm.queue.dead-letters", prefix + ".requests.dlq");
+        common.put("taskfarm.exchange.control", prefix + ".control");
+        common.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
+        common.put("taskfarm.http.port", "0");
+        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        return common;
     }
 
     static ObjectNode slowJob(int n, int sleepMs) {

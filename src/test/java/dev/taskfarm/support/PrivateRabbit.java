@@ -50,7 +50,15 @@ public final class PrivateRabbit implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(r.dir.resolve("server.out").toFile()));
         pb.environment().putAll(r.env);
         r.server = pb.start();
-        r.ctl("await_startup");
+        // the CLI cannot reach the node until it has registered itself, then waits for the boot
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(3))
+                .pollInterval(java.time.Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+                    if (!r.server.isAlive()) {
+                        throw new AssertionError("rabbitmq-server exited, see " + r.dir.resolve("server.out"));
+                    }
+                    r.ctl("await_startup");
+                    return true;
+                });
         return r;
     }
 
