@@ -73,18 +73,8 @@ public class JobLeases {
     public List<String> renewAndTakeOver() throws SQLException {
         long now = System.currentTimeMillis();
         update("UPDATE tf_jobs SET lease_until = ? WHERE owner = ? AND status = ?", now + leaseMs, owner, JobRow.RUNNING);
-        List<String[]> expired = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT job_id, owner, lease_until FROM tf_jobs"
-                     + " WHERE status = ? AND lease_until < ?")) {
-            ps.setString(1, JobRow.RUNNING);
-            ps.setLong(2, now);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    expired.add(new String[] {rs.getString(1), rs.getString(2), String.valueOf(rs.getLong(3))});
-                }
-            }
-        }
+        List<String[]> expired = query("SELECT job_id, owner, lease_until FROM tf_jobs WHERE status = ? AND lease_until < ?",
+                rs -> new String[] {rs.getString(1), rs.getString(2), String.valueOf(rs.getLong(3))}, JobRow.RUNNING, now);
         List<String> taken = new ArrayList<>();
         for (String[] e : expired) {
             // only the coordinator whose update still sees the expired lease wins
@@ -100,20 +90,10 @@ public class JobLeases {
 
     /** The running jobs this coordinator owns. */
     public List<Owned> owned() throws SQLException {
-        List<Owned> jobs = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT job_id, total, done, published, input_digest, redrives"
-                     + " FROM tf_jobs WHERE status = ? AND owner = ? ORDER BY created_at")) {
-            ps.setString(1, JobRow.RUNNING);
-            ps.setString(2, owner);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    jobs.add(new Owned(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4), rs.getString(5),
-                            rs.getInt(6)));
-                }
-            }
-        }
-        return jobs;
+        return query("SELECT job_id, total, done, published, input_digest, redrives FROM tf_jobs"
+                + " WHERE status = ? AND owner = ? ORDER BY created_at",
+                rs -> new Owned(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4), rs.getString(5), rs.getInt(6)),
+                JobRow.RUNNING, owner);
     }
 
     /** Counts a re-drive of the job (its publish epoch); returns the new epoch. */
@@ -125,13 +105,27 @@ public class JobLeases {
 
     /** One column of a job's row, or null when there is no such job. */
     private Object column(String column, String jobId) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM tf_jobs WHERE job_id = ?")) {
-            ps.setString(1, jobId);
+        List<Object> values = query("SELECT " + column + " FROM tf_jobs WHERE job_id = ?", rs -> rs.getObject(1), jobId);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... params) throws SQLException {
+        List<T> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getObject(1) : null;
+                while (rs.next()) {
+                    rows.add(row.read(rs));
+                }
             }
         }
+        return rows;
     }
 
     private int update(String sql, Object... params) throws SQLException {
