@@ -23,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Two coordinators, active-active on one PostgreSQL ledger and one inbox, with two workers on
- * RabbitMQ. The coordinator that accepted a job (its owner) is killed with SIGKILL while it
- * publishes the job's tasks; the other takes the job over when its lease expires, publishes the
- * missing tasks from the kept input and completes the job exactly once.
+ * Two coordinators, active-active on one PostgreSQL ledger, with two workers on RabbitMQ. A job is
+ * submitted through the REST API of one; that coordinator (the job's owner) is killed with SIGKILL
+ * while it publishes the job's tasks, so the spooled body is gone with it. The other coordinator
+ * takes the job over when its lease expires, publishes the missing tasks from the kept input (a
+ * directory the coordinators share) and completes the job exactly once.
  */
 class TwoCoordinatorsIT {
 
@@ -67,7 +68,10 @@ class TwoCoordinatorsIT {
         // one request at a time, so the owner is killed in the middle of publishing
         c.put("taskfarm.publish.confirm-window", "1");
         c.put("taskfarm.publish.batch-size", "1");
-        List<FarmProcess> coordinators = List.of(new FarmProcess("coordinator-a", dir.resolve("a"), c),
+        Map<String, String> a = new HashMap<>(c);
+        int portA = DurableChaosIT.freePort();
+        a.put("taskfarm.http.port", String.valueOf(portA));
+        List<FarmProcess> coordinators = List.of(new FarmProcess("coordinator-a", dir.resolve("a"), a),
                 new FarmProcess("coordinator-b", dir.resolve("b"), c));
         processes.addAll(coordinators);
         for (int i = 0; i < 2; i++) {
@@ -81,33 +85,30 @@ class TwoCoordinatorsIT {
         for (FarmProcess p : processes) {
             p.awaitStarted(Duration.ofSeconds(120));
         }
-        DurableChaosIT.submit(dir.resolve("inbox"), "shared", DurableChaosIT.slowJob(TASKS, 2));
-
-        FarmProcess[] owner = new FarmProcess[1];
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            for (FarmProcess p : coordinators) {
-                if (p.countInLog("Job shared accepted") > 0) {
-                    owner[0] = p;
-                }
-            }
-            return owner[0] != null;
-        });
+        // submitted through the REST API of coordinator A: its spooled body dies with it
+        FarmProcess owner = coordinators.get(0);
+        java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + portA + "/jobs?id=shared")).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(DurableChaosIT.slowJob(TASKS, 2).toString())).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+                .until(() -> owner.countInLog("Job shared accepted") > 0);
         boolean publishedBeforeKill;
         long queued;
         // publishing one request per confirm takes seconds: the owner dies in the middle of it
-        owner[0].kill();
+        owner.kill();
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
             queued = ch.messageCount(prefix + ".requests");
         }
-        publishedBeforeKill = owner[0].countInLog("Job shared published") > 0;
-        FarmProcess survivor = coordinators.get(0) == owner[0] ? coordinators.get(1) : coordinators.get(0);
+        publishedBeforeKill = owner.countInLog("Job shared published") > 0;
+        FarmProcess survivor = coordinators.get(1);
 
         Path result = dir.resolve("outbox/shared.result.json");
         long start = System.nanoTime();
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> Files.exists(result));
         ResultCount count = ResultCount.of(result, TASKS, 1);
         System.out.printf("two-coordinators: owner %s SIGKILLed %s publishing (%d requests queued): %s; kill to completion"
-                + " %.1f s; duplicate replies dropped %d; survivor took over %d, re-drives %d%n", owner[0].log().getFileName(),
+                + " %.1f s; duplicate replies dropped %d; survivor took over %d, re-drives %d%n", owner.log().getFileName(),
                 publishedBeforeKill ? "after" : "while", queued, count, (System.nanoTime() - start) / 1e9,
                 survivor.countInLog("duplicate: task"), survivor.countInLog("taken over"), survivor.countInLog("re-driven"));
         assertThat(count.status()).isEqualTo("completed");
