@@ -145,6 +145,7 @@ public class TaskfarmBeans implements CamelConfiguration {
                 progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
             }
         }
+        new dev.taskfarm.durable.DurableBeans().configure(context);
     }
 
     /**
@@ -216,7 +217,8 @@ public class TaskfarmBeans implements CamelConfiguration {
         if (embedded) {
             String user = "taskfarm";
             String password = s.get("taskfarm.embedded.password", UUID.randomUUID().toString());
-            EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password);
+            EmbeddedBroker broker = EmbeddedBroker.start(s.getInt("taskfarm.embedded.port", 5673), user, password,
+                    Path.of(s.get("taskfarm.data", "data"), "broker"), s.getBoolean("taskfarm.embedded.fsync", false));
             context.addService(new Closer(broker));
             ConnectionFactory rabbit = new ConnectionFactory();
             rabbit.setHost("127.0.0.1");

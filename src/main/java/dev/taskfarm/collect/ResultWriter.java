@@ -86,6 +86,13 @@ public class ResultWriter {
         boolean ndjson = job.total() >= ndjsonFrom;
         String name = jobId + (ndjson ? ".result.ndjson" : ".result.json");
         Path target = outbox.resolve(name);
+        if (Files.exists(target)) {
+            // written before a crash that came before the ledger heard of it: a result file is final
+            LOG.info("Job {} {}: result {} was already written, kept as it is", jobId, status, target);
+            ledger.finish(jobId, status, target.toString(), Files.getLastModifiedTime(target).toMillis());
+            progress.finished(jobId, status);
+            return;
+        }
         Path tmp = outbox.resolve("." + name + ".tmp");
         int missing;
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {

@@ -21,6 +21,7 @@ import dev.taskfarm.job.JobIds;
 import dev.taskfarm.job.JobSpec;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.wire.RequestBatch;
 import dev.taskfarm.wire.RequestBatches;
 import dev.taskfarm.wire.Wire;
 
@@ -36,6 +37,11 @@ public class JobIntake {
     /** Exchange property: the job's {@link ChunkPlan}, from accept to publishing. */
     static final String PLAN = "TaskfarmChunkPlan";
 
+    /** Header: the input belongs to this existing job (its status); nothing is published for it. */
+    public static final String KNOWN_JOB = "TaskfarmKnownJob";
+    /** Exchange property of a re-drive: the indexes that have a result (BitSet); only the others are published. */
+    public static final String RECORDED = "TaskfarmRecorded";
+
     private final JobLedger ledger;
     private final ComputeRegistry computes;
     private final JobProgress progress;
@@ -45,6 +51,7 @@ public class JobIntake {
     private final int batchSize;
     private final ChunkPlanner chunks;
     private Admission admission;
+    private JobKeeper keeper;
 
     /**
      * @param defaultChunkSize tasks per request message when a job sets none; 0 = auto (sized from
@@ -68,6 +75,11 @@ public class JobIntake {
     public JobIntake admission(Admission admission) {
         this.admission = admission;
         return this;
+    }
+
+    /** Keeps each job's input and owns it (set by the durable configuration). */
+    public void setKeeper(JobKeeper keeper) {
+        this.keeper = keeper;
     }
 
     /**
@@ -94,14 +106,27 @@ public class JobIntake {
         }
         Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
         long now = System.currentTimeMillis();
+        String digest = keep(jobId, file, exchange);
         if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis())) {
             JobRow existing = ledger.find(jobId);
+            if (existing != null && isItsInputAgain(jobId, digest, in)) {
+                // a crash between publishing and moving the file: the ledger and the kept input
+                // drive the job to its end, the file goes where an accepted file goes
+                LOG.info("Job file {} is the input of job {} (status {}): nothing to publish again", file.getFileName(),
+                        jobId, existing.status());
+                in.setHeader(KNOWN_JOB, existing.status());
+                in.setHeader(Wire.JOB_ID, jobId);
+                return;
+            }
+            discard(jobId, digest);
             if (existing == null || !existing.isRunning() || existing.published()) {
                 throw new JobExistsException("job \"" + jobId + "\" was already submitted (status "
                         + (existing == null ? "unknown" : existing.status())
                         + "); a job id runs once: rename the file or choose another id");
             }
             LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
+        } else if (keeper != null) {
+            keeper.registered(jobId, digest);
         }
         Integer asked = spec.chunkSize() > 0 ? Integer.valueOf(spec.chunkSize()) : in.getHeader(Wire.CHUNK_SIZE, Integer.class);
         int explicit = asked != null && asked > 0 ? Math.min(asked, JobFile.MAX_CHUNK) : defaultChunkSize;
@@ -122,8 +147,31 @@ public class JobIntake {
                 plan.isAuto() ? ", chunk size auto" : chunk > 1 ? ", " + chunk + " tasks per message" : "");
     }
 
+    private String keep(String jobId, Path file, Exchange exchange) {
+        try {
+            return keeper == null ? null : keeper.keep(jobId, file, exchange);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot keep the input of job " + jobId, e);
+        }
+    }
+
+    /** An inbox file with the very input the job was registered with. */
+    private boolean isItsInputAgain(String jobId, String digest, Message in) throws SQLException {
+        return digest != null && in.getHeader(Exchange.FILE_NAME_CONSUMED) != null
+                && digest.equals(keeper.digestOf(jobId));
+    }
+
+    private void discard(String jobId, String digest) {
+        if (keeper != null && digest != null) {
+            keeper.discard(jobId, digest);
+        }
+    }
+
     /** Marks the job as fully published. */
     public void published(Exchange exchange) throws SQLException {
+        if (exchange.getMessage().getHeader(KNOWN_JOB) != null) {
+            return;
+        }
         String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
         ledger.markPublished(jobId);
         ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
@@ -135,8 +183,18 @@ public class JobIntake {
      * The job's request messages (one per task, or per chunk of tasks) in batches, streamed from
      * the file for the publish route's splitter.
      */
-    public RequestBatches requests(Exchange exchange) throws java.io.IOException {
+    public java.util.Iterator<RequestBatch> requests(Exchange exchange) throws java.io.IOException {
         Message m = exchange.getMessage();
+        if (m.getHeader(KNOWN_JOB) != null) {
+            return java.util.Collections.emptyIterator();
+        }
+        java.util.BitSet recorded = exchange.getProperty(RECORDED, java.util.BitSet.class);
+        if (recorded != null) {
+            // a re-drive: only the tasks without a result, one per message
+            return new MissingRequests(JobFile.tasks(m.getBody(File.class).toPath()), recorded,
+                    m.getHeader(Wire.JOB_ID, String.class), m.getHeader(Wire.COMPUTE, String.class),
+                    m.getHeader(Wire.TASK_COUNT, Integer.class), batchSize);
+        }
         Path file = m.getBody(File.class).toPath();
         ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
         if (plan != null && plan.isAuto()) {

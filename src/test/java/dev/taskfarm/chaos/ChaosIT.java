@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.FarmProcess;
 import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.PrivateRabbit;
 import dev.taskfarm.support.TestBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Kills real processes while a job runs and checks, like Jepsen, that nothing is lost and nothing
  * is counted twice: worker JVMs SIGKILLed mid-task, the coordinator SIGKILLed and restarted, the
- * broker restarted; and poison tasks of every kind.
+ * broker restarted; and poison tasks of every kind. The broker that is restarted is a private
+ * RabbitMQ node this test starts itself (own node name, ports and data), never the shared one.
  */
 class ChaosIT {
 
@@ -47,9 +49,11 @@ class ChaosIT {
 
     final List<FarmProcess> processes = new ArrayList<>();
     final List<String> queues = new ArrayList<>();
+    /** The private node of a test that restarts its broker, else null (the shared broker). */
+    PrivateRabbit rabbit;
 
     private Map<String, String> base(String prefix, int deliveryLimit) {
-        Map<String, String> p = new HashMap<>(TestBroker.rabbitProperties());
+        Map<String, String> p = new HashMap<>(rabbit != null ? rabbit.properties() : TestBroker.rabbitProperties());
         p.put("taskfarm.queue.requests", prefix + ".requests");
         p.put("taskfarm.queue.replies", prefix + ".replies");
         p.put("taskfarm.queue.dead-letters", prefix + ".requests.dlq");
@@ -96,6 +100,10 @@ class ChaosIT {
         for (FarmProcess p : processes) {
             p.stop();
         }
+        if (rabbit != null) {
+            rabbit.close(); // its queues go with it
+            return;
+        }
         try (Connection c = TestBroker.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
             for (String q : queues) {
                 ch.queueDelete(q);
@@ -103,25 +111,17 @@ class ChaosIT {
         }
     }
 
-    private static long readyRequests(String queue) {
-        try (Connection c = TestBroker.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
+    private long readyRequests(String queue) {
+        try (Connection c = rabbit.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
             return ch.queueDeclarePassive(queue).getMessageCount();
         } catch (Exception e) {
             return -1; // broker restarting
         }
     }
 
-    private static void rabbitmqctl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("rabbitmqctl " + String.join(" ", args) + ": " + out).isZero();
-    }
-
     @Test
     void tenThousandTasksSurviveWorkerKillsACoordinatorKillAndABrokerRestart() throws Exception {
-        assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
+        rabbit = PrivateRabbit.start(dir.resolve("rabbitmq"));
         String prefix = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> common = base(prefix, 20);
 
@@ -154,9 +154,9 @@ class ChaosIT {
                     faults.add("SIGKILL coordinator at " + ready + " waiting");
                     coordinator.start();
                 } else if (faults.size() == 3 && ready < 3500) {
-                    faults.add("broker stop_app/start_app at " + ready + " waiting");
-                    rabbitmqctl("stop_app");
-                    rabbitmqctl("start_app");
+                    faults.add("private broker node stop_app/start_app at " + ready + " waiting");
+                    rabbit.ctl("stop_app");
+                    rabbit.ctl("start_app");
                 } else if (faults.size() == 4 && ready < 2000) {
                     workers.get(2).kill();
                     faults.add("SIGKILL worker-2 at " + ready + " waiting");

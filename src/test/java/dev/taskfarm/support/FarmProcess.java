@@ -64,6 +64,18 @@ public final class FarmProcess {
         process.waitFor();
     }
 
+    /** SIGTERM (what Ctrl-C or a pod's termination sends): waits for the graceful shutdown to finish. */
+    public void terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     /** Restarts the process if it died (what a Deployment does); true if it had to. */
     public boolean restartIfDead() throws IOException {
         if (process.isAlive()) {

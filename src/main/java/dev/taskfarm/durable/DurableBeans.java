@@ -1,0 +1,111 @@
+package dev.taskfarm.durable;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.rabbitmq.client.Channel;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+
+import dev.taskfarm.Settings;
+import dev.taskfarm.broker.QueueTopology;
+import dev.taskfarm.collect.ResultWriter;
+import dev.taskfarm.intake.JobIntake;
+import dev.taskfarm.ledger.JobLedger;
+
+/**
+ * Beans of durable execution for a coordinator: job ownership (leases in the ledger), kept job
+ * inputs and the re-drive of stalled jobs ({@code routes/coordinator/21-redrive.camel.yaml}).
+ * Runs after the coordinator's beans are bound, whose {@code jobLedger}, {@code jobIntake} and
+ * {@code resultWriter} it uses.
+ */
+public class DurableBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DurableBeans.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings s = new Settings(context);
+        if (!s.role().coordinates()) {
+            return;
+        }
+        Registry registry = context.getRegistry();
+        JobLedger ledger = registry.lookupByNameAndType("jobLedger", JobLedger.class);
+        CachingConnectionFactory cf = registry.lookupByNameAndType("connectionFactory", CachingConnectionFactory.class);
+        RabbitAdmin admin = registry.lookupByNameAndType("amqpAdmin", RabbitAdmin.class);
+        String owner = s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
+                + Path.of("").toAbsolutePath());
+        JobLeases leases = new JobLeases(ledger.dataSource(), owner,
+                s.getDuration("taskfarm.lease.duration", Duration.ofSeconds(30)).toMillis());
+        leases.createSchema();
+        String inputDir = s.get("taskfarm.redrive.input-dir", null);
+        JobInputs inputs = new JobInputs(inputDir != null ? Path.of(inputDir) : Path.of(s.get("taskfarm.data", "data"), "inputs"));
+        QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
+                s.get("taskfarm.queue.replies", "taskfarm.replies"),
+                s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
+                s.getInt("taskfarm.queue.delivery-limit", 5));
+        Redrive redrive = new Redrive(ledger, leases, inputs, () -> readyRequests(cf, topology, admin),
+                s.getDuration("taskfarm.redrive.stall-after", Duration.ofSeconds(60)).toMillis());
+        redrive.sweep();
+        registry.bind("jobLeases", leases);
+        registry.bind("jobRedrive", redrive);
+        registry.lookupByNameAndType("jobIntake", JobIntake.class).setKeeper(redrive);
+        registry.lookupByNameAndType("resultWriter", ResultWriter.class)
+                .addListener((job, status, file, tally) -> redrive.ended(job.jobId()));
+        registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),
+                s.getDuration("taskfarm.cancel.announce-for", Duration.ofHours(1)).toMillis()));
+        CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
+                () -> depth(cf, topology.replies()));
+        var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
+        health.register(new CollectorHealthCheck(watch,
+                s.getDuration("taskfarm.health.ready-after", Duration.ofSeconds(30)).toMillis(), false));
+        health.register(new CollectorHealthCheck(watch,
+                s.getDuration("taskfarm.health.live-after", Duration.ofMinutes(3)).toMillis(), true));
+        LOG.info("Jobs owned as {} (lease {}), inputs kept in {}", owner, s.get("taskfarm.lease.duration", "PT30S"),
+                inputs.dir());
+    }
+
+    /** Results recorded by this process (ok and error), from taskfarm's counters. */
+    static long recorded(Registry registry) {
+        var metrics = registry.lookupByNameAndType("farmMetrics", dev.taskfarm.metrics.FarmMetrics.class).registry();
+        double n = 0;
+        for (String name : new String[] {"taskfarm.tasks.completed", "taskfarm.tasks.failed"}) {
+            var c = metrics.find(name).counter();
+            n += c == null ? 0 : c.count();
+        }
+        return (long) n;
+    }
+
+    /** Ready messages on a queue, -1 when it cannot be read. */
+    static long depth(CachingConnectionFactory cf, String queue) {
+        try (Channel ch = cf.createConnection().createChannel(false)) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Ready requests on the requests queue; a queue that is gone (deleted, or lost with the
+     * broker's data) is declared again first, so the re-drive does not publish into nothing.
+     */
+    static long readyRequests(CachingConnectionFactory cf, QueueTopology topology, RabbitAdmin admin) {
+        try {
+            var queue = admin.getQueueInfo(topology.requests());
+            if (queue == null) {
+                LOG.warn("The requests queue {} is gone: declaring the queues again", topology.requests());
+                topology.declare(admin, cf);
+                return 0;
+            }
+            return queue.getMessageCount();
+        } catch (Exception e) {
+            LOG.debug("Cannot read the requests queue: {}", e.getMessage());
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.taskfarm.durable;
+
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import org.junit.jupiter.api.Test;
+
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.TestBroker;
+import dev.taskfarm.support.TestFarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The ledger re-drives a job whose requests were lost: the requests queue is purged after the job
+ * was published, and the job still completes with every index once, without user action.
+ */
+class RedriveIT {
+
+    static final int TASKS = 300;
+
+    @Test
+    void aJobWhoseRequestsWerePurgedCompletesThroughTheRedrive() throws Exception {
+        assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
+        try (TestFarm coordinator = TestFarm.onTestBroker().with("taskfarm.role", "coordinator")
+                .with("taskfarm.redrive.stall-after", "PT2S").with("taskfarm.redrive.interval-ms", "500").start()) {
+            JobLedger ledger = coordinator.context().getRegistry().lookupByNameAndType("jobLedger", JobLedger.class);
+            coordinator.submit("purged.json", Jobs.shaJob("sha256", TASKS, 1).toString());
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("purged") != null && ledger.find("purged").published());
+            try (Connection c = coordinator.amqpConnection(); Channel ch = c.createChannel()) {
+                assertThat(ch.queuePurge(coordinator.requestsQueue()).getMessageCount()).isEqualTo(TASKS);
+            }
+
+            try (TestFarm workers = coordinator.sibling().with("taskfarm.role", "worker").with("test.keep-queues", "true")
+                    .start()) {
+                JsonNode r = coordinator.awaitResult("purged", Duration.ofSeconds(120));
+                assertThat(r.get("status").asText()).isEqualTo("completed");
+                assertThat(r.get("results")).hasSize(TASKS);
+                for (int i = 0; i < TASKS; i++) {
+                    assertThat(r.at("/results/" + i + "/index").asInt()).isEqualTo(i);
+                    assertThat(r.at("/results/" + i + "/result").asText()).isEqualTo(Jobs.expectedSha(i, 1));
+                }
+            }
+        }
+    }
+}
