@@ -91,7 +91,11 @@ public class JobApi {
         Path file = spool.spool(m.getBody(), m.getHeader("Content-Length", Long.class));
         exchange.setProperty(SPOOLED, file);
         m.setBody(file.toFile());
-        m.setHeader(Wire.JOB_ID, id != null ? id : JobIds.generate());
+        if (id != null) {
+            m.setHeader(Wire.JOB_ID, id);
+        } else {
+            m.setHeader(dev.taskfarm.intake.JobIntake.DEFAULT_JOB_ID, JobIds.generate());
+        }
     }
 
     /** 202 with the new job's view and its location. */
