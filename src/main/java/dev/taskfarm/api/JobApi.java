@@ -31,7 +31,7 @@ import dev.taskfarm.wire.Wire;
 import dev.taskfarm.work.CancelledJobs;
 
 /**
- * What the REST routes (routes/coordinator/intake-rest.camel.yaml) cannot say simply: reading and
+ * What the REST routes (routes/coordinator/12-intake-rest, 13-rest-errors, 60-api-jobs, 61-api-cancel) cannot say simply: reading and
  * checking request parameters, spooling a job body, the JSON views of jobs, streaming results and
  * turning exceptions into JSON errors. Every response is built here with an explicit set of
  * headers, so nothing a client sent (headers, query parameters) is echoed back.
