@@ -27,7 +27,14 @@ public final class TaskfarmApp {
         if (TaskfarmCli.isCommand(args)) {
             System.exit(TaskfarmCli.run(args));
         }
-        System.exit(newMain().run(args));
+        int status;
+        try {
+            status = newMain().run(args);
+        } catch (Exception e) {
+            StartupFailures.exit(e);
+            return;
+        }
+        System.exit(status);
     }
 
     /** A Camel Main configured for taskfarm; not started. */
