@@ -133,6 +133,16 @@ public class JobApi {
         respond(exchange, 200, out.toString(), JSON);
     }
 
+    /** {@code {"jobs": [...]}}: the most recent jobs, as GET /jobs answers them. */
+    public String listJson(int limit) throws SQLException {
+        ObjectNode out = MAPPER.createObjectNode();
+        ArrayNode jobs = out.putArray("jobs");
+        for (JobRow job : ledger.recent(Math.min(limit, maxListed), null)) {
+            jobs.add(view(job));
+        }
+        return out.toString();
+    }
+
     public void status(Exchange exchange) throws ApiException, SQLException {
         onlyQueryParameters(exchange.getMessage(), "GET /jobs/{id}");
         respond(exchange, 200, view(existing(exchange)).toString(), JSON);

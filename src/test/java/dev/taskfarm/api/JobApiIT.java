@@ -335,6 +335,21 @@ class JobApiIT {
             assertThat(metrics).contains("taskfarm_jobs_running ");
             assertThat(metrics).contains("taskfarm_jobs_finished_total{status=\"completed\"}");
         });
+        // JVM and process meters (Micrometer binders), and the queue consumers the farm view shows
+        String metrics = http.get("/observe/metrics").body();
+        assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
+                "process_cpu_usage ", "process_uptime_seconds ", "process_files_open_files ",
+                "taskfarm_queue_consumers{queue=\"" + farm.requestsQueue() + "\"} 2.0");
+        // every series the Grafana dashboard charts is one the farm exports
+        JsonNode dashboard = Http.parse(Files.readString(java.nio.file.Path.of("docs/grafana-dashboard.json")));
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b(taskfarm_[a-z_]+|jvm_[a-z_]+|process_[a-z_]+)")
+                .matcher(dashboard.findValuesAsText("expr").toString());
+        int checked = 0;
+        while (names.find()) {
+            assertThat(metrics).as("dashboard series " + names.group(1)).contains(names.group(1));
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(10);
         assertThat(metric("taskfarm_tasks_published_total")).isGreaterThanOrEqualTo(30);
         assertThat(metric("taskfarm_tasks_completed_total")).isGreaterThanOrEqualTo(30);
     }
