@@ -39,10 +39,8 @@ class Retry extends TaskfarmCli.Subcommand {
     Path file;
     @Option(names = "--id", description = "id of the new job (default: JOB-retry-N, the first N not taken)")
     String id;
-    @Option(names = "--wait", description = "follow the new job until it ends; the exit code tells how")
-    boolean await;
-    @Option(names = "--interval", defaultValue = "500", paramLabel = "MS", description = "poll interval with --wait (ms)")
-    long intervalMs;
+    @picocli.CommandLine.Mixin
+    TaskfarmCli.WaitOptions waiting;
 
     @Override
     public Integer call() throws Exception {
@@ -73,7 +71,7 @@ class Retry extends TaskfarmCli.Subcommand {
             write(tasks, job.path("compute").asText(), spec, again);
             out().println("Retrying " + again.cardinality() + " of " + total + " tasks of " + jobId + " ("
                     + failed.cardinality() + " failed, " + missing.cardinality() + " missing) as job " + newId);
-            return TaskfarmCli.submit(api, tasks, newId, await, intervalMs, out());
+            return TaskfarmCli.submit(api, tasks, newId, waiting.await, waiting.intervalMs, out());
         } finally {
             Files.deleteIfExists(tasks);
         }

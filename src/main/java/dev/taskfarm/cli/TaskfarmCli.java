@@ -117,6 +117,14 @@ public class TaskfarmCli {
         }
     }
 
+    /** How a command that submits a job follows it. */
+    static class WaitOptions {
+        @Option(names = "--wait", description = "follow the job with a progress bar until it ends; the exit code tells how")
+        boolean await;
+        @Option(names = "--interval", defaultValue = "500", paramLabel = "MS", description = "poll interval with --wait (ms)")
+        long intervalMs;
+    }
+
     /** A command about one job. */
     abstract static class JobCommand extends Subcommand {
         @Parameters(index = "0", paramLabel = "ID", description = "the job id")
@@ -127,12 +135,10 @@ public class TaskfarmCli {
     static class Submit extends Subcommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "the job file")
         Path file;
-        @Option(names = "--id", description = "job id (default: the file's \"id\", else generated)")
+        @Option(names = "--id", description = "job id (default: the file's \"id\", else generated); wins over the file's")
         String id;
-        @Option(names = "--wait", description = "follow the job with a progress bar until it ends; the exit code tells how")
-        boolean await;
-        @Option(names = "--interval", defaultValue = "500", paramLabel = "MS", description = "poll interval with --wait (ms)")
-        long intervalMs;
+        @CommandLine.Mixin
+        WaitOptions waiting;
 
         @Override
         public Integer call() throws Exception {
@@ -140,7 +146,7 @@ public class TaskfarmCli {
             if (!Files.isReadable(file)) {
                 throw new IOException("cannot read " + file);
             }
-            return submit(api(), file, id, await, intervalMs, out());
+            return submit(api(), file, id, waiting.await, waiting.intervalMs, out());
         }
     }
 

@@ -253,22 +253,17 @@ class JobApiIT {
         String array = "[{\"seed\":\"a\"},{\"seed\":\"b\"}]";
         problems.addAll(contract.requestProblems("/jobs", "post", json, Http.parse(object)));
         problems.addAll(contract.requestProblems("/jobs", "post", json, Http.parse(array)));
-        HttpResponse<String> r = http.postJson("/jobs", object);
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
-        r = http.postJson("/jobs?id=api-contract-array", array);
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
-        r = http.post("/jobs?id=api-contract-ndjson", "application/x-ndjson", "{\"seed\":\"a\"}\n{\"seed\":\"b\"}\n");
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
+        problems.addAll(contract.responseProblems("/jobs", "post", http.postJson("/jobs", object)));
+        problems.addAll(contract.responseProblems("/jobs", "post", http.postJson("/jobs?id=api-contract-array", array)));
+        problems.addAll(contract.responseProblems("/jobs", "post",
+                http.post("/jobs?id=api-contract-ndjson", "application/x-ndjson", "{\"seed\":\"a\"}\n{\"seed\":\"b\"}\n")));
         awaitEnd("api-contract-object");
         awaitEnd("api-contract-ndjson");
 
         // a job, the list, results as JSON and as NDJSON lines
-        r = http.get("/jobs/api-contract-object");
-        problems.addAll(contract.responseProblems("/jobs/{id}", "get", r.statusCode(), json, Http.parse(r.body())));
-        r = http.get("/jobs?limit=5");
-        problems.addAll(contract.responseProblems("/jobs", "get", r.statusCode(), json, Http.parse(r.body())));
-        r = http.get("/jobs/api-contract-object/results");
-        problems.addAll(contract.responseProblems("/jobs/{id}/results", "get", r.statusCode(), json, Http.parse(r.body())));
+        problems.addAll(contract.responseProblems("/jobs/{id}", "get", http.get("/jobs/api-contract-object")));
+        problems.addAll(contract.responseProblems("/jobs", "get", http.get("/jobs?limit=5")));
+        problems.addAll(contract.responseProblems("/jobs/{id}/results", "get", http.get("/jobs/api-contract-object/results")));
         var resultSchema = contract.api().getComponents().getSchemas().get("Result");
         assertThat(resultSchema).isNotNull();
         for (String line : http.get("/jobs/api-contract-ndjson/results?format=ndjson").body().lines().toList()) {
@@ -282,20 +277,13 @@ class JobApiIT {
         slow.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "contract-cancel"));
         assertThat(http.postJson("/jobs?id=api-contract-cancel", slow.toString()).statusCode()).isEqualTo(202);
         double skippedBefore = metric("taskfarm_tasks_skipped_total");
-        r = http.delete("/jobs/api-contract-cancel");
-        problems.addAll(contract.responseProblems("/jobs/{id}", "delete", r.statusCode(), json, Http.parse(r.body())));
-        r = http.delete("/jobs/api-contract-cancel");
-        problems.addAll(contract.responseProblems("/jobs/{id}", "delete", r.statusCode(), json, Http.parse(r.body())));
-        r = http.get("/jobs/no-such-job");
-        problems.addAll(contract.responseProblems("/jobs/{id}", "get", r.statusCode(), json, Http.parse(r.body())));
-        r = http.get("/jobs?status=bogus");
-        problems.addAll(contract.responseProblems("/jobs", "get", r.statusCode(), json, Http.parse(r.body())));
-        r = http.postJson("/jobs", "{\"taks\":[{}]}");
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
-        r = http.postJson("/jobs?id=api-contract-array", array);
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
-        r = http.post("/jobs", "text/plain", array);
-        problems.addAll(contract.responseProblems("/jobs", "post", r.statusCode(), json, Http.parse(r.body())));
+        problems.addAll(contract.responseProblems("/jobs/{id}", "delete", http.delete("/jobs/api-contract-cancel")));
+        problems.addAll(contract.responseProblems("/jobs/{id}", "delete", http.delete("/jobs/api-contract-cancel")));
+        problems.addAll(contract.responseProblems("/jobs/{id}", "get", http.get("/jobs/no-such-job")));
+        problems.addAll(contract.responseProblems("/jobs", "get", http.get("/jobs?status=bogus")));
+        problems.addAll(contract.responseProblems("/jobs", "post", http.postJson("/jobs", "{\"taks\":[{}]}")));
+        problems.addAll(contract.responseProblems("/jobs", "post", http.postJson("/jobs?id=api-contract-array", array)));
+        problems.addAll(contract.responseProblems("/jobs", "post", http.post("/jobs", "text/plain", array)));
 
         assertThat(problems).isEmpty();
         awaitHandled("contract-cancel", 10, skippedBefore);

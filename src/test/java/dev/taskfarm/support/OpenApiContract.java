@@ -68,6 +68,15 @@ public final class OpenApiContract {
                 method + " " + path + " " + status);
     }
 
+    /** Problems of a real JSON response against the document. */
+    public List<String> responseProblems(String path, String method, java.net.http.HttpResponse<String> r) {
+        try {
+            return responseProblems(path, method, r.statusCode(), "application/json", Http.parse(r.body()));
+        } catch (java.io.IOException e) {
+            return List.of(method + " " + path + " " + r.statusCode() + " answered no JSON: " + r.body());
+        }
+    }
+
     /** Problems of a request body against the document's request schema. */
     public List<String> requestProblems(String path, String method, String contentType, JsonNode body) {
         var rb = operation(path, method).getRequestBody();
