@@ -19,7 +19,8 @@ public class FarmView {
     /** Header the route sets: the configured consumers per worker process. */
     static final String CONSUMERS_PER_WORKER = "TaskfarmConsumersPerWorker";
 
-    public void view(Exchange exchange) {
+    public void view(Exchange exchange) throws ApiException {
+        JobApi.onlyQueryParameters(exchange.getMessage(), "GET /farm");
         QueueMonitor monitor = exchange.getContext().getRegistry().lookupByNameAndType("queueMonitor", QueueMonitor.class);
         int perWorker = Math.max(1, exchange.getMessage().getHeader(CONSUMERS_PER_WORKER, 1, Integer.class));
         ObjectNode out = MAPPER.createObjectNode();

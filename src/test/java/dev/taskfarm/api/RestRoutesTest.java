@@ -179,6 +179,19 @@ class RestRoutesTest extends CamelMainTestSupport {
         assertThat(http.get("/").statusCode()).isIn(301, 302, 303, 307, 308);
     }
 
+    @Test
+    void theFarmViewSaysWhatItKnows() throws Exception {
+        // no queue sampled yet (no broker here): no queues, no slots, the configured consumers per worker
+        HttpResponse<String> r = http.get("/farm");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode farm = Http.parse(r.body());
+        assertThat(farm.path("queues")).isEmpty();
+        assertThat(farm.path("slots").asInt()).isZero();
+        assertThat(farm.path("workers").asInt()).isZero();
+        assertThat(farm.path("consumersPerWorker").asInt()).isEqualTo(4);
+        assertError(http.get("/farm?x=1"), 400, "unknown query parameter x");
+    }
+
     static void assertError(HttpResponse<String> r, int status, String message) throws java.io.IOException {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         JsonNode e = Http.parse(r.body());
