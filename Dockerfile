@@ -10,12 +10,14 @@
 #   /app/lib/             runtime dependencies
 #   /app/routes/          default YAML routes; Kubernetes mounts ConfigMaps over routes/coordinator
 #                         and routes/worker, so editing routes needs no image rebuild
+#   /app/computes/        custom compute jars, loaded at start (taskfarm.computes.dir): an image
+#                         FROM this one adds them with COPY, or Kubernetes mounts a volume here
 #   /app/var              writable: inbox, outbox and H2 ledger of a coordinator (a volume on Kubernetes)
 FROM eclipse-temurin:17-jre
 
 RUN groupadd --system --gid 10001 taskfarm \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin taskfarm \
- && mkdir -p /app/var \
+ && mkdir -p /app/var /app/computes \
  && chown 10001:10001 /app/var
 
 WORKDIR /app

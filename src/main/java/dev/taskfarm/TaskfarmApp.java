@@ -4,10 +4,6 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import dev.taskfarm.broker.BrokerSetupException;
 import dev.taskfarm.cli.TaskfarmCli;
 
 /**
@@ -16,8 +12,6 @@ import dev.taskfarm.cli.TaskfarmCli;
  * {@code routes/worker/}.
  */
 public final class TaskfarmApp {
-
-    private static final Logger LOG = LoggerFactory.getLogger(TaskfarmApp.class);
 
     private TaskfarmApp() {
     }
@@ -33,27 +27,14 @@ public final class TaskfarmApp {
         if (TaskfarmCli.isCommand(args)) {
             System.exit(TaskfarmCli.run(args));
         }
+        int status;
         try {
-            System.exit(newMain().run(args));
-        } catch (RuntimeException e) {
-            BrokerSetupException expected = expectedFailure(e);
-            if (expected == null) {
-                throw e;
-            }
-            // an expected start-up failure (bad broker URL, refused login): one line, the trace at DEBUG
-            LOG.error("taskfarm cannot start: {}", expected.getMessage());
-            LOG.debug("Start-up failure", e);
-            System.exit(2);
+            status = newMain().run(args);
+        } catch (Exception e) {
+            StartupFailures.exit(e);
+            return;
         }
-    }
-
-    private static BrokerSetupException expectedFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof BrokerSetupException b) {
-                return b;
-            }
-        }
-        return null;
+        System.exit(status);
     }
 
     /** A Camel Main configured for taskfarm; not started. */

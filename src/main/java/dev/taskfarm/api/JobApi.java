@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -32,7 +33,7 @@ import dev.taskfarm.wire.Wire;
 import dev.taskfarm.work.CancelledJobs;
 
 /**
- * What the REST routes (routes/coordinator/intake-rest.camel.yaml) cannot say simply: reading and
+ * What the REST routes (routes/coordinator/12-intake-rest, 13-rest-errors, 60-api-jobs, 61-api-cancel) cannot say simply: reading and
  * checking request parameters, spooling a job body, the JSON views of jobs, streaming results and
  * turning exceptions into JSON errors. Every response is built here with an explicit set of
  * headers, so nothing a client sent (headers, query parameters) is echoed back.
@@ -47,6 +48,8 @@ public class JobApi {
     static final Set<String> JOB_TYPES = Set.of(JSON, NDJSON, "application/ndjson", "application/jsonl",
             "application/x-jsonlines");
     private static final Set<String> RESULT_FILTERS = Set.of("ok", "error", "missing");
+    /** What ?status= of GET /jobs may say: the states a job shows. */
+    static final List<String> JOB_STATUSES = List.of(JobRow.RUNNING, "completed", "partial", "failed", "timed_out", "cancelled");
     /** Exchange property: the spooled body of POST /jobs, deleted when the request is done. */
     private static final String SPOOLED = "TaskfarmSpooledBody";
     /** How long DELETE waits for the cancelled job's result to be written. */
@@ -85,6 +88,7 @@ public class JobApi {
                     + " {\"tasks\": [...]} object) or application/x-ndjson (one task per line), got "
                     + (type == null ? "no Content-Type" : "\"" + type + "\""));
         }
+        onlyQueryParameters(m, "POST /jobs", "id");
         String id = param(m, "id");
         if (id != null && !JobIds.isValid(id)) {
             throw ApiException.badRequest(invalidId(id));
@@ -92,7 +96,11 @@ public class JobApi {
         Path file = spool.spool(m.getBody(), m.getHeader("Content-Length", Long.class));
         exchange.setProperty(SPOOLED, file);
         m.setBody(file.toFile());
-        m.setHeader(Wire.JOB_ID, id != null ? id : JobIds.generate());
+        if (id != null) {
+            m.setHeader(Wire.JOB_ID, id);
+        } else {
+            m.setHeader(dev.taskfarm.intake.JobIntake.DEFAULT_JOB_ID, JobIds.generate());
+        }
     }
 
     /** 202 with the new job's view and its location. */
@@ -115,8 +123,13 @@ public class JobApi {
 
     public void list(Exchange exchange) throws ApiException, SQLException {
         Message m = exchange.getMessage();
+        onlyQueryParameters(m, "GET /jobs", "limit", "status");
         int limit = intParam(m, "limit", 50, 1, maxListed);
         String status = param(m, "status");
+        if (status != null && !JOB_STATUSES.contains(status)) {
+            throw ApiException.badRequest("status must be one of " + String.join(", ", JOB_STATUSES) + ", got \""
+                    + shown(status) + "\"");
+        }
         ObjectNode out = MAPPER.createObjectNode();
         ArrayNode jobs = out.putArray("jobs");
         for (JobRow job : ledger.recent(limit, status)) {
@@ -125,7 +138,18 @@ public class JobApi {
         respond(exchange, 200, out.toString(), JSON);
     }
 
+    /** {@code {"jobs": [...]}}: the most recent jobs, as GET /jobs answers them. */
+    public String listJson(int limit) throws SQLException {
+        ObjectNode out = MAPPER.createObjectNode();
+        ArrayNode jobs = out.putArray("jobs");
+        for (JobRow job : ledger.recent(Math.min(limit, maxListed), null)) {
+            jobs.add(view(job));
+        }
+        return out.toString();
+    }
+
     public void status(Exchange exchange) throws ApiException, SQLException {
+        onlyQueryParameters(exchange.getMessage(), "GET /jobs/{id}");
         respond(exchange, 200, view(existing(exchange)).toString(), JSON);
     }
 
@@ -137,8 +161,9 @@ public class JobApi {
      * ledger connection) and deleted when sent. A running job shows the results recorded so far.
      */
     public void results(Exchange exchange) throws Exception {
-        JobRow job = existing(exchange);
         Message m = exchange.getMessage();
+        onlyQueryParameters(m, "GET /jobs/{id}/results", "format", "status");
+        JobRow job = existing(exchange);
         ResultDocument.Format format = resultFormat(m);
         String only = param(m, "status");
         if (only != null && !RESULT_FILTERS.contains(only)) {
@@ -183,6 +208,7 @@ public class JobApi {
      * and broadcasts the cancel to the workers.
      */
     public void cancel(Exchange exchange) throws ApiException, SQLException {
+        onlyQueryParameters(exchange.getMessage(), "DELETE /jobs/{id}");
         JobRow job = existing(exchange);
         if (job.isFinal()) {
             throw new ApiException(409, "job \"" + job.jobId() + "\" has already ended: " + job.status());
@@ -314,9 +340,39 @@ public class JobApi {
     }
 
     private static String invalidId(String id) {
-        String shown = id == null ? "" : id.length() > 120 ? id.substring(0, 120) + "..." : id;
-        return "invalid job id \"" + shown.replaceAll("\\p{Cntrl}", "?")
-                + "\": an id is 1 to 100 of A-Z a-z 0-9 . _ - and does not start with a dot";
+        return "invalid job id \"" + shown(id) + "\": an id is 1 to 100 of A-Z a-z 0-9 . _ - and does not start with a dot";
+    }
+
+    /** A client's value, safe to put in a message: at most 120 characters, no control characters. */
+    private static String shown(String value) {
+        String s = value == null ? "" : value.length() > 120 ? value.substring(0, 120) + "..." : value;
+        return s.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /**
+     * Refuses query parameters the endpoint does not take (a misspelt {@code ?limt=} would else be
+     * ignored silently). Query parameters and HTTP headers are both message headers in Camel, so
+     * the names come from the raw query string.
+     */
+    static void onlyQueryParameters(Message m, String endpoint, String... allowed) throws ApiException {
+        String query = m.getHeader(Exchange.HTTP_QUERY, String.class);
+        if (query == null || query.isEmpty()) {
+            return;
+        }
+        List<String> known = List.of(allowed);
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            try {
+                name = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                // shown as sent
+            }
+            if (!name.isEmpty() && !known.contains(name)) {
+                throw ApiException.badRequest(dev.taskfarm.job.Suggest.unknown("query parameter", name, known) + " ("
+                        + endpoint + (known.isEmpty() ? " takes none)" : " takes " + String.join(", ", known) + ")"));
+            }
+        }
     }
 
     /** A single-valued request parameter; the same one given twice is refused. */

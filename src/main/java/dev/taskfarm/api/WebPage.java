@@ -31,9 +31,36 @@ public class WebPage {
             JobApi.respond(exchange, 404, JobApi.errorBody(404, "no page " + path), JobApi.JSON);
             return;
         }
-        JobApi.respond(exchange, 200, in, type);
+        Object body = in;
+        if ("index.html".equals(name)) {
+            body = withInitialJobs(exchange, in);
+        }
+        JobApi.respond(exchange, 200, body, type);
         m.setHeader("Cache-Control", "no-cache");
     }
+
+    /**
+     * The page with the first job list inside (a JSON script element the script reads), so the
+     * first paint shows jobs, not a placeholder. Without the job API (a worker) the page is as is.
+     */
+    static String withInitialJobs(Exchange exchange, InputStream page) {
+        try (InputStream in = page) {
+            String html = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            JobApi api = exchange.getContext().getRegistry().lookupByNameAndType("jobApi", JobApi.class);
+            if (api == null) {
+                return html;
+            }
+            // inside <script> only "</" and "<!--" could end or confuse the element
+            String json = api.listJson(INITIAL_JOBS).replace("</", "<\\/").replace("<!--", "<\\u0021--");
+            return html.replace("<!--initial-data-->", "<script type=\"application/json\" id=\"initial-jobs\">" + json
+                    + "</script>");
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("cannot render the jobs page: " + e.getMessage(), e);
+        }
+    }
+
+    /** As many jobs as the page asks for itself. */
+    static final int INITIAL_JOBS = 100;
 
     /** The site root sends browsers to the jobs page. */
     public void redirect(Exchange exchange) {

@@ -21,11 +21,21 @@ public class QueueMonitor {
     private final CachingConnectionFactory connectionFactory;
     private final List<String> queues;
     private final FarmMetrics metrics;
+    private final java.util.Map<String, Sample> latest = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What one passive declare said about a queue: ready messages and consumers. */
+    public record Sample(String queue, long ready, long consumers, long at) {
+    }
 
     public QueueMonitor(CachingConnectionFactory connectionFactory, QueueTopology topology, FarmMetrics metrics) {
         this.connectionFactory = connectionFactory;
         this.queues = List.of(topology.requests(), topology.replies(), topology.deadLetters());
         this.metrics = metrics;
+    }
+
+    /** The last sample of each queue, requests first, then replies and dead letters (absent until sampled). */
+    public List<Sample> latest() {
+        return queues.stream().map(latest::get).filter(java.util.Objects::nonNull).toList();
     }
 
     public void sample() {
@@ -39,9 +49,13 @@ public class QueueMonitor {
         }
         for (String queue : queues) {
             try (Channel ch = connection.createChannel(false)) {
-                long depth = ch.queueDeclarePassive(queue).getMessageCount();
+                var ok = ch.queueDeclarePassive(queue);
+                long depth = ok.getMessageCount();
                 metrics.set("taskfarm.queue.depth.messages", "Ready messages in a taskfarm queue, as last seen",
                         "queue", queue, depth);
+                metrics.set("taskfarm.queue.consumers", "Consumers of a taskfarm queue, as last seen",
+                        "queue", queue, ok.getConsumerCount());
+                latest.put(queue, new Sample(queue, depth, ok.getConsumerCount(), System.currentTimeMillis()));
             } catch (Exception e) {
                 LOG.debug("Cannot read the depth of queue {}: {}", queue, e.getMessage());
             }

@@ -50,6 +50,16 @@ public final class ApiClient {
         return json(send(get("/jobs/" + path(id)).build()), 200);
     }
 
+    /** Whether a job with this id exists (GET /jobs/{id} answers 200 rather than 404). */
+    public boolean exists(String id) throws IOException, InterruptedException, CliException {
+        HttpResponse<String> r = send(get("/jobs/" + path(id)).build());
+        if (r.statusCode() == 404) {
+            return false;
+        }
+        json(r, 200);
+        return true;
+    }
+
     public JsonNode jobs(int limit) throws IOException, InterruptedException, CliException {
         return json(send(get("/jobs?limit=" + limit).build()), 200);
     }

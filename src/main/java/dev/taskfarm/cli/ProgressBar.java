@@ -31,6 +31,21 @@ public final class ProgressBar {
         return sb.toString();
     }
 
+    /** Widest bar drawn; narrower when the line would not fit the terminal. */
+    static final int BAR_WIDTH = 30;
+    static final int MIN_BAR_WIDTH = 5;
+
+    /**
+     * The bar as wide as fits in {@code columns} characters (up to {@link #BAR_WIDTH}); the text
+     * after the bar is cut when even the narrowest bar does not fit.
+     */
+    public static String fit(JsonNode job, int columns) {
+        int text = render(job, 0).length();
+        int width = Math.max(MIN_BAR_WIDTH, Math.min(BAR_WIDTH, columns - text));
+        String line = render(job, width);
+        return line.length() <= columns ? line : line.substring(0, Math.max(0, columns));
+    }
+
     /** 0:07, 12:30, 1:02:03 */
     public static String duration(long seconds) {
         long h = seconds / 3600;

@@ -28,17 +28,20 @@ import picocli.CommandLine.Spec;
 /**
  * The taskfarm command line, a client of the job API, in the same jar as the farm:
  * {@code java -jar taskfarm.jar submit FILE --wait}, {@code status ID}, {@code results ID},
- * {@code cancel ID}, {@code jobs}. Exit codes: 0 completed, 1 error (server unreachable, request
+ * {@code cancel ID}, {@code jobs}, {@code retry JOB FILE}, {@code help [COMMAND]}; the global
+ * {@code --url} may come before or after the command. Exit codes: 0 completed, 1 error (server unreachable, request
  * refused), 2 usage, 3 partial, 4 failed, 5 timed_out, 6 cancelled.
  */
-@Command(name = "taskfarm", mixinStandardHelpOptions = true, version = "taskfarm 0.1",
+@Command(name = "taskfarm", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "taskfarm 0.1",
         description = "Talks to a running taskfarm through its job API.",
         subcommands = {TaskfarmCli.Submit.class, TaskfarmCli.Status.class, TaskfarmCli.Results.class,
-            TaskfarmCli.Cancel.class, TaskfarmCli.Jobs.class},
+            TaskfarmCli.Cancel.class, TaskfarmCli.Jobs.class, Retry.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 completed, 1 error, 2 usage, 3 partial, 4 failed, 5 timed_out, 6 cancelled."})
 public class TaskfarmCli {
 
-    static final Set<String> COMMANDS = Set.of("submit", "status", "results", "cancel", "jobs");
+    static final Set<String> COMMANDS = Set.of("submit", "status", "results", "cancel", "jobs", "retry", "help");
+    /** Options that make the jar the CLI even without a command: help and version. */
+    static final Set<String> CLI_OPTIONS = Set.of("-h", "--help", "-V", "--version");
     static final Map<String, Integer> EXIT_CODES = Map.of("completed", 0, "partial", 3, "failed", 4,
             "timed_out", 5, "cancelled", 6);
     public static final int ERROR = 1;
@@ -48,9 +51,23 @@ public class TaskfarmCli {
             description = "taskfarm's HTTP address (default: $TASKFARM_URL or http://localhost:8080)")
     String url;
 
-    /** Whether the arguments name a CLI command (else taskfarm runs as a farm). */
+    /**
+     * Whether the arguments are for the CLI (else taskfarm runs as a farm): a command, possibly
+     * after the global {@code --url URL}, or help/version.
+     */
     public static boolean isCommand(String[] args) {
-        return args.length > 0 && (COMMANDS.contains(args[0]) || "--help".equals(args[0]) || "help".equals(args[0]));
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (COMMANDS.contains(a) || CLI_OPTIONS.contains(a)) {
+                return true;
+            }
+            if ("--url".equals(a)) {
+                i++;
+            } else if (!a.startsWith("--url=")) {
+                return false;
+            }
+        }
+        return args.length > 0;
     }
 
     public static int run(String[] args) {
@@ -66,9 +83,11 @@ public class TaskfarmCli {
         return cl;
     }
 
+    static final String DEFAULT_URL = "http://localhost:8080";
+
     ApiClient client() {
         String u = url != null ? url : System.getenv("TASKFARM_URL");
-        return new ApiClient(u == null || u.isBlank() ? "http://localhost:8080" : u);
+        return new ApiClient(u == null || u.isBlank() ? DEFAULT_URL : u);
     }
 
     static int exitCode(JsonNode job) {
@@ -98,6 +117,14 @@ public class TaskfarmCli {
         }
     }
 
+    /** How a command that submits a job follows it. */
+    static class WaitOptions {
+        @Option(names = "--wait", description = "follow the job with a progress bar until it ends; the exit code tells how")
+        boolean await;
+        @Option(names = "--interval", defaultValue = "500", paramLabel = "MS", description = "poll interval with --wait (ms)")
+        long intervalMs;
+    }
+
     /** A command about one job. */
     abstract static class JobCommand extends Subcommand {
         @Parameters(index = "0", paramLabel = "ID", description = "the job id")
@@ -108,12 +135,10 @@ public class TaskfarmCli {
     static class Submit extends Subcommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "the job file")
         Path file;
-        @Option(names = "--id", description = "job id (default: the file's \"id\", else generated)")
+        @Option(names = "--id", description = "job id (default: the file's \"id\", else generated); wins over the file's")
         String id;
-        @Option(names = "--wait", description = "follow the job with a progress bar until it ends; the exit code tells how")
-        boolean await;
-        @Option(names = "--interval", defaultValue = "500", paramLabel = "MS", description = "poll interval with --wait (ms)")
-        long intervalMs;
+        @CommandLine.Mixin
+        WaitOptions waiting;
 
         @Override
         public Integer call() throws Exception {
@@ -121,35 +146,76 @@ public class TaskfarmCli {
             if (!Files.isReadable(file)) {
                 throw new IOException("cannot read " + file);
             }
-            ApiClient api = api();
-            JsonNode job = api.submit(file, id);
-            String jobId = job.path("id").asText();
-            out.println("Submitted job " + jobId + ": " + job.path("total").asInt() + " tasks -> "
-                    + api.base() + "/jobs/" + jobId);
-            out.flush();
-            if (!await) {
-                return 0;
-            }
-            job = follow(api, jobId, out, intervalMs);
-            out.println(summary(job));
-            printFailures(api, job, out);
-            out.flush();
-            return exitCode(job);
+            return submit(api(), file, id, waiting.await, waiting.intervalMs, out());
         }
     }
 
-    /** Polls the job and redraws its progress bar until it ends. */
+    /** POST the file, say where the job is, and with {@code await} follow it to its end. */
+    static int submit(ApiClient api, Path file, String id, boolean await, long intervalMs, PrintWriter out) throws Exception {
+        JsonNode job;
+        try {
+            job = api.submit(file, id);
+        } catch (ApiClient.CliException e) {
+            if (e.getMessage().startsWith("HTTP 409")) {
+                throw new ApiClient.CliException(e.getMessage() + " (taskfarm submit --id NEW_ID runs the same file again)");
+            }
+            throw e;
+        }
+        String jobId = job.path("id").asText();
+        out.println("Submitted job " + jobId + ": " + job.path("total").asInt() + " tasks -> "
+                + api.base() + "/jobs/" + jobId);
+        out.flush();
+        if (!await) {
+            return 0;
+        }
+        job = follow(api, jobId, out, intervalMs);
+        out.println(summary(job));
+        printFailures(api, job, out);
+        out.flush();
+        return exitCode(job);
+    }
+
+    /**
+     * Polls the job and redraws its progress bar until it ends. Interrupted (Ctrl-C), it says that
+     * the job goes on without it and how to follow it again.
+     */
     static JsonNode follow(ApiClient api, String jobId, PrintWriter out, long intervalMs) throws Exception {
-        boolean tty = System.console() != null;
+        Thread onInterrupt = new Thread(() -> {
+            out.println();
+            out.println("Job " + jobId + " keeps running on the farm.");
+            out.println("  follow it: taskfarm" + urlOption(api) + " status " + jobId + " --wait");
+            out.println("  stop it:   taskfarm" + urlOption(api) + " cancel " + jobId);
+            out.flush();
+        }, "taskfarm-cli-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            return poll(api, jobId, out, intervalMs);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
+        }
+    }
+
+    private static String urlOption(ApiClient api) {
+        return DEFAULT_URL.equals(api.base().toString()) ? "" : " --url " + api.base();
+    }
+
+    private static JsonNode poll(ApiClient api, String jobId, PrintWriter out, long intervalMs) throws Exception {
+        boolean tty = Terminal.interactive();
+        // one column spare: a line as wide as the terminal wraps on some terminals
+        int columns = tty ? Terminal.columns() - 1 : Integer.MAX_VALUE;
         int lastDone = -1;
         while (true) {
             JsonNode job = api.job(jobId);
             boolean ended = !"running".equals(job.path("status").asText());
-            String bar = ProgressBar.render(job, 30);
+            String bar = ProgressBar.fit(job, columns);
             int done = job.path("done").asInt();
             if (tty) {
-                // one line, redrawn in place
-                out.print("\r" + bar + "   ");
+                // one line, redrawn in place: back to its start, draw, clear what is left of the old one
+                out.print("\r" + bar + "\u001b[K");
                 if (ended) {
                     out.println();
                 }
@@ -213,7 +279,7 @@ public class TaskfarmCli {
                 out.println(job.toPrettyString());
             } else if ("running".equals(job.path("status").asText())) {
                 out.println("Job " + id + " running");
-                out.println(ProgressBar.render(job, 30));
+                out.println(ProgressBar.render(job, ProgressBar.BAR_WIDTH));
             } else {
                 out.println(summary(job));
             }

@@ -22,7 +22,7 @@ public class ComputeRegistry {
 
     public ComputeRegistry(CamelContext camelContext, String externalNames) {
         this.camelContext = camelContext;
-        var providers = ServiceLoader.load(Compute.class).iterator();
+        var providers = ServiceLoader.load(Compute.class, loader(camelContext)).iterator();
         while (true) {
             try {
                 if (!providers.hasNext()) {
@@ -40,6 +40,23 @@ public class ComputeRegistry {
                 external.add(name.trim());
             }
         }
+    }
+
+    /**
+     * The app's class loader, or one that also sees the jars in {@code taskfarm.computes.dir}; it
+     * becomes the context's application class loader, so YAML beans can be of their classes.
+     */
+    private static ClassLoader loader(CamelContext context) {
+        ClassLoader app = ComputeRegistry.class.getClassLoader();
+        String dir = context.getPropertiesComponent().resolveProperty("taskfarm.computes.dir").orElse("");
+        if (dir.isBlank()) {
+            return app;
+        }
+        ClassLoader loader = ComputeJars.loader(java.nio.file.Path.of(dir), app);
+        if (loader != app) {
+            context.setApplicationContextClassLoader(loader);
+        }
+        return loader;
     }
 
     /**

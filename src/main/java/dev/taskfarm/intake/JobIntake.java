@@ -84,19 +84,27 @@ public class JobIntake {
 
     /**
      * Validates and registers the job in the message body (a file), setting the job headers.
-     * The job id comes from the input's "id", else from the header {@code TaskfarmJobId} when a
-     * caller chose one, else from the file name. Tasks per request message: the input's
+     * The job id comes from the header {@code TaskfarmJobId} when a caller chose one, else from
+     * the input's "id", else from the header {@code TaskfarmDefaultJobId}, else from the file name. Tasks per request message: the input's
      * "chunkSize", else the header {@code TaskfarmChunkSize} a caller set, else the configured default
      * ({@code auto}: sized message by message, see {@link ChunkPlan}).
      */
+    /** Header: the job id to use when neither the caller nor the input chose one. */
+    public static final String DEFAULT_JOB_ID = "TaskfarmDefaultJobId";
+
     public void accept(Exchange exchange) throws BadJobException, SQLException {
         Message in = exchange.getMessage();
         Path file = in.getBody(File.class).toPath();
         JobSpec spec = JobFile.inspect(file);
-        String jobId = spec.jobId() != null ? spec.jobId() : in.getHeader(Wire.JOB_ID, String.class);
+        // a caller's explicit choice (?id=) wins over the input's "id", so the same file can run again
+        String jobId = in.getHeader(Wire.JOB_ID, String.class);
+        if (jobId == null) {
+            jobId = spec.jobId() != null ? spec.jobId() : in.getHeader(DEFAULT_JOB_ID, String.class);
+        }
         if (jobId == null) {
             jobId = JobIds.fromFileName(in.getHeader(Exchange.FILE_NAME_ONLY, file.getFileName().toString(), String.class));
         }
+        in.removeHeader(DEFAULT_JOB_ID);
         String compute = spec.compute() != null ? spec.compute() : defaultCompute;
         if (!computes.isKnown(compute)) {
             throw new BadJobException("unknown compute \"" + compute + "\"; known: " + String.join(", ", computes.names()));

@@ -34,6 +34,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class JobFile {
 
     static final int MAX_NESTING = 64;
+    /** The fields of a job object: a closed set. */
+    public static final java.util.List<String> JOB_FIELDS = java.util.List.of("tasks", "compute", "timeout", "id", "chunkSize");
     /** Most tasks one request message may carry. */
     public static final int MAX_CHUNK = 10_000;
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
@@ -237,6 +239,12 @@ public final class JobFile {
                 seen.set(name, MAPPER.readTree(parser));
                 t = parser.nextToken();
             }
+            for (String name : (Iterable<String>) seen::fieldNames) {
+                // a job object whose "tasks" is misspelt (an array under a name close to it)
+                if (seen.get(name).isArray() && Suggest.closest(name, java.util.List.of("tasks")).isPresent()) {
+                    throw new BadJobException(unknownField(name));
+                }
+            }
             if (seen.has("tasks")) {
                 throw new BadJobException("\"tasks\" must be an array of task objects, got " + kind(seen.get("tasks")));
             }
@@ -269,9 +277,13 @@ public final class JobFile {
                     chunkSize = value.asInt();
                 }
                 case "tasks" -> throw new BadJobException("\"tasks\" appears twice in the job object");
-                default -> throw new BadJobException("unknown job field \"" + field
-                        + "\" (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\", \"chunkSize\")");
+                default -> throw new BadJobException(unknownField(field));
             }
+        }
+
+        private static String unknownField(String field) {
+            return Suggest.unknown("field", field, JOB_FIELDS)
+                    + " (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\", \"chunkSize\")";
         }
 
         private static String text(String field, JsonNode value) throws BadJobException {

@@ -94,6 +94,9 @@ class JobApiBadInputIT {
                 post("unknown compute", "/jobs", json, "{\"compute\":\"rm -rf\",\"tasks\":[{}]}", 400, "unknown compute"),
                 post("deep nesting", "/jobs", json, deep, 400, "nesting depth"),
                 post("id in the body with a path", "/jobs", json, "{\"id\":\"../../evil\",\"tasks\":[{}]}", 400, "\"id\" must match"),
+                post("misspelt tasks", "/jobs", json, "{\"taks\":[{\"seed\":\"a\"}]}", 400,
+                        "unknown field taks; did you mean tasks?"),
+                post("unknown query parameter", "/jobs?idd=x", json, "[{}]", 400, "unknown query parameter idd; did you mean id?"),
                 post("trailing garbage", "/jobs", json, "[{}] rm", 400, "not valid JSON"),
                 post("bad NDJSON line", "/jobs", "application/x-ndjson", "{\"seed\":\"a\"}\n{nope}\n", 400, "not valid JSON"),
                 // POST /jobs: content types
@@ -123,11 +126,16 @@ class JobApiBadInputIT {
                 get("limit zero", "/jobs?limit=0", 400, "limit must be"),
                 get("limit not a number", "/jobs?limit=ten", 400, "limit must be"),
                 get("limit huge", "/jobs?limit=99999999999", 400, "limit must be"),
+                get("bogus status", "/jobs?status=bogus", 400, "status must be one of running, completed, partial, failed, timed_out, cancelled"),
+                get("misspelt parameter", "/jobs?limt=5", 400, "unknown query parameter limt; did you mean limit?"),
+                get("parameter of a job", "/jobs/existing?format=ndjson", 400, "unknown query parameter format"),
                 new Case("html only", "GET", "/jobs/existing", null, null, false, "text/html", 406, "Accept"),
                 // GET /jobs/{id}/results
                 get("results of an unknown job", "/jobs/no-such-job/results", 404, "no job"),
                 get("results in xml", "/jobs/existing/results?format=xml", 400, "format must be"),
                 get("results with a bad filter", "/jobs/existing/results?status=all", 400, "status must be"),
+                get("results with a misspelt parameter", "/jobs/existing/results?fromat=ndjson", 400,
+                        "unknown query parameter fromat; did you mean format?"),
                 get("results with a path", "/jobs/..%2Fdata/results", 400, "invalid job id"),
                 // DELETE /jobs/{id}
                 new Case("cancel an unknown job", "DELETE", "/jobs/no-such-job", null, null, false, null, 404, "no job"),

@@ -22,6 +22,7 @@ import dev.taskfarm.support.Http;
 import dev.taskfarm.support.Jobs;
 import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
+import dev.taskfarm.support.Tmux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -161,5 +162,133 @@ class CliIT {
         JsonNode job = await().atMost(Duration.ofSeconds(5))
                 .until(() -> new Http(farm.baseUri()).json("/jobs/cli-jar"), j -> j.has("status"));
         assertThat(job.path("status").asText()).isEqualTo("completed");
+    }
+
+    /** For what a separate JVM does: a hang-guard on a shared, busy machine, not a speed limit. */
+    static org.awaitility.core.ConditionFactory awaitProcess() {
+        return await().atMost(Duration.ofMinutes(3));
+    }
+
+    /** Shell command line running the jar's CLI. */
+    static String jar(String... args) {
+        StringBuilder sb = new StringBuilder("java -jar " + Path.of("target/taskfarm.jar").toAbsolutePath());
+        for (String a : args) {
+            sb.append(" '").append(a.replace("'", "'\\''")).append("'");
+        }
+        return sb.toString();
+    }
+
+    static Run runJar(String... args) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", jar(args)).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.waitFor(), out, err);
+    }
+
+    @Test
+    void helpAndHelpOfACommand() throws Exception {
+        Run help = runJar("help");
+        assertThat(help.exit()).as(help.err()).isZero();
+        assertThat(help.out()).contains("Usage: taskfarm").contains("submit").contains("retry").contains("help");
+        Run submit = runJar("help", "submit");
+        assertThat(submit.exit()).as(submit.err()).isZero();
+        assertThat(submit.out()).contains("Usage: taskfarm submit").contains("--wait").contains("--id");
+        assertThat(runJar("submit", "--help").out()).contains("Usage: taskfarm submit");
+    }
+
+    @Test
+    void globalOptionsComeBeforeTheCommand() throws Exception {
+        Path file = dir.resolve("global.json");
+        Files.writeString(file, "[{\"seed\":\"a\"},{\"seed\":\"b\"}]");
+        Run submit = runJar("--url", url, "submit", file.toString(), "--id", "cli-global", "--wait");
+        assertThat(submit.exit()).as(submit.out() + submit.err()).isZero();
+        Run status = runJar("--url", url, "status", "cli-global");
+        assertThat(status.exit()).as(status.out() + status.err()).isZero();
+        assertThat(status.out()).contains("Job cli-global completed: 2/2 succeeded");
+        assertThat(runJar("--url=" + url, "jobs").out()).contains("cli-global");
+    }
+
+    @Test
+    void theBarFitsAnEightyColumnTerminalAndIsRedrawnInPlace() throws Exception {
+        // as wide as a bar gets: four-digit counts, a rate over 100/s, failures
+        ObjectNode job = Jobs.shaJob("flaky", 3000, 1);
+        for (int i = 0; i < 20; i++) {
+            ((ObjectNode) job.get("tasks").get(i * 100)).put("fail", true);
+        }
+        Path file = dir.resolve("terminal.json");
+        Files.writeString(file, job.toString());
+        String command = jar("submit", file.toString(), "--id", "cli-terminal", "--wait", "--interval", "50", "--url", url)
+                + "; echo EXIT=$?";
+        try (Tmux terminal = new Tmux(80, 24, command)) {
+            awaitProcess().until(terminal::text, t -> t.contains("EXIT="));
+            List<String> screen = terminal.screen();
+            List<String> bars = screen.stream().filter(l -> l.startsWith("[")).toList();
+            assertThat(bars).as(terminal.text()).hasSize(1);
+            assertThat(bars.get(0)).contains("3000/3000").contains("20 failed").hasSizeLessThan(80);
+            assertThat(terminal.text()).contains("Job cli-terminal partial: 2980/3000 succeeded, 20 failed").contains("EXIT=3");
+        }
+    }
+
+    @Test
+    void ctrlCWhileWaitingSaysTheJobKeepsRunning() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 40, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300));
+        Path file = dir.resolve("interrupted.json");
+        Files.writeString(file, job.toString());
+        String command = jar("submit", file.toString(), "--id", "cli-interrupted", "--wait", "--url", url) + "; echo EXIT=$?";
+        try (Tmux terminal = new Tmux(100, 24, command)) {
+            awaitProcess().until(terminal::text, t -> t.contains("Submitted job cli-interrupted") && t.contains("["));
+            terminal.keys("C-c");
+            awaitProcess().until(terminal::text, t -> t.contains("EXIT="));
+            assertThat(terminal.text()).contains("EXIT=130")
+                    .contains("Job cli-interrupted keeps running")
+                    .contains(" status cli-interrupted --wait").contains(" cancel cli-interrupted");
+        }
+        assertThat(new Http(farm.baseUri()).json("/jobs/cli-interrupted").path("status").asText()).isEqualTo("running");
+        assertThat(cli("cancel", "cli-interrupted").exit()).isZero();
+    }
+
+    @Test
+    void retryRunsTheFailedAndMissingTasksAsANewJob() throws Exception {
+        ObjectNode job = Jobs.shaJob("flaky", 12, 1);
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 400));
+        ((ObjectNode) job.get("tasks").get(0)).put("fail", true).put("sleepMs", 0);
+        Path file = dir.resolve("retry.json");
+        Files.writeString(file, job.toString());
+        assertThat(cli("submit", file.toString(), "--id", "cli-retry-src").exit()).isZero();
+        await().until(() -> new Http(farm.baseUri()).json("/jobs/cli-retry-src").path("failed").asInt() == 1);
+        assertThat(cli("retry", "cli-retry-src", file.toString()).err()).contains("still running");
+        assertThat(cli("cancel", "cli-retry-src").exit()).isZero();
+        JsonNode source = new Http(farm.baseUri()).json("/jobs/cli-retry-src");
+        int again = source.path("failed").asInt() + source.path("missing").asInt();
+        assertThat(again).isGreaterThan(1);
+
+        Run retry = cli("retry", "cli-retry-src", file.toString(), "--wait", "--interval", "100");
+
+        assertThat(retry.out()).contains("Retrying " + again + " of 12 tasks of cli-retry-src (1 failed, "
+                + source.path("missing").asInt() + " missing) as job cli-retry-src-retry-1");
+        assertThat(retry.exit()).as(retry.out() + retry.err()).isEqualTo(3);
+        JsonNode rerun = new Http(farm.baseUri()).json("/jobs/cli-retry-src-retry-1");
+        assertThat(rerun.path("total").asInt()).isEqualTo(again);
+        assertThat(rerun.path("compute").asText()).isEqualTo("flaky");
+        assertThat(rerun.path("failed").asInt()).as("task 0 fails again, as its first task").isEqualTo(1);
+        assertThat(cli("results", "cli-retry-src-retry-1", "--failed", "--ndjson").out()).contains("\"index\":0");
+
+        Path other = dir.resolve("other.json");
+        Files.writeString(other, "[{\"seed\":\"a\"}]");
+        assertThat(cli("retry", "cli-retry-src", other.toString()).err()).contains("has 1 tasks but job cli-retry-src had 12");
+    }
+
+    @Test
+    void theSameFileRunsAgainUnderAnotherId() throws Exception {
+        Path file = dir.resolve("named.json");
+        Files.writeString(file, "{\"id\":\"cli-named\",\"compute\":\"echo\",\"tasks\":[{\"a\":1}]}");
+        assertThat(cli("submit", file.toString(), "--wait").out()).contains("Job cli-named completed");
+        Run again = cli("submit", file.toString(), "--wait");
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.err()).contains("already submitted").contains("--id");
+        Run renamed = cli("submit", file.toString(), "--id", "cli-named-2", "--wait");
+        assertThat(renamed.exit()).as(renamed.err()).isZero();
+        assertThat(renamed.out()).contains("Job cli-named-2 completed: 1/1 succeeded");
     }
 }

@@ -38,4 +38,15 @@ class ProgressBarTest {
         assertThat(ProgressBar.duration(750)).isEqualTo("12:30");
         assertThat(ProgressBar.duration(3723)).isEqualTo("1:02:03");
     }
+
+    @Test
+    void aLineFitsTheColumnsItIsGiven() {
+        var wide = job(2452, 3000, 20, 81.7, 1134.9, 4L);
+        assertThat(ProgressBar.fit(wide, 200)).startsWith("[" + "#".repeat(24) + "------]");
+        assertThat(ProgressBar.fit(wide, 79)).hasSizeLessThanOrEqualTo(79).contains("2452/3000").endsWith("20 failed");
+        assertThat(ProgressBar.fit(wide, 60)).hasSize(60).startsWith("[########--]");
+        assertThat(ProgressBar.fit(wide, 55)).hasSize(55).startsWith("[####-]");
+        assertThat(ProgressBar.fit(wide, 40)).hasSize(40).startsWith("[####-]");
+        assertThat(ProgressBar.fit(job(1, 2, 0, 50, 1, 1L), 79)).startsWith("[" + "#".repeat(15) + "-".repeat(15) + "]");
+    }
 }

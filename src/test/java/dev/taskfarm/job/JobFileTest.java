@@ -96,13 +96,29 @@ class JobFileTest {
         assertBad("[{\"a\":1}", "not valid JSON");
         assertBad("[{}] [{}]", "unexpected content after the end of the job");
         assertBad("{\"tasks\": {\"a\": 1}}", "\"tasks\" must be an array");
-        assertBad("{\"comptue\": \"sha256\", \"tasks\": [{}]}", "unknown job field \"comptue\"");
         assertBad("{\"tasks\": [{}], \"compute\": 5}", "\"compute\" must be a non-empty string");
         assertBad("{\"tasks\": [{}], \"timeout\": \"soon\"}", "\"timeout\" must be an ISO-8601 duration");
         assertBad("{\"tasks\": [{}], \"timeout\": -5}", "\"timeout\" must be positive");
         assertBad("{\"id\": \"../etc/passwd\", \"tasks\": [{}]}", "\"id\" must match");
         assertBad("{\"a\":1}\n[2]", "task 1 must be a JSON object, got an array");
         assertBad("[" + "{\"a\":".repeat(100) + "1" + "}".repeat(100) + "]", "exceeds a JSON limit");
+    }
+
+    @Test
+    void aMisspeltTasksFieldIsAnErrorWithASuggestion() throws Exception {
+        assertBad("{\"taks\":[{\"seed\":\"a\"}]}", "unknown field taks; did you mean tasks?");
+        assertBad("{\"Tasks\":[{\"seed\":\"a\"}]}", "unknown field Tasks; did you mean tasks?");
+        assertBad("{\"task\":[{\"seed\":\"a\"}], \"compute\":\"echo\"}", "unknown field task; did you mean tasks?");
+        assertBad("{\"comptue\": \"sha256\", \"tasks\": [{}]}", "unknown field comptue; did you mean compute?");
+        assertBad("{\"tasks\": [{}], \"timeuot\": \"PT1M\"}", "unknown field timeuot; did you mean timeout?");
+        assertBad("{\"tasks\": [{}], \"chunksize\": 5}", "unknown field chunksize; did you mean chunkSize?");
+    }
+
+    @Test
+    void aTaskWithAnArrayFieldStillStartsAnNdjsonJob() throws Exception {
+        JobSpec spec = JobFile.inspect(file("{\"items\":[1,2]}\n{\"items\":[3]}\n"));
+        assertThat(spec.taskCount()).isEqualTo(2);
+        assertThat(spec.format()).isEqualTo(JobSpec.Format.NDJSON);
     }
 
     private void assertBad(String content, String reason) throws Exception {

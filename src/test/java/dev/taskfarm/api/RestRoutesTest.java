@@ -1,0 +1,207 @@
+package dev.taskfarm.api;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+import dev.taskfarm.chunk.ChunkPlanner;
+import dev.taskfarm.chunk.ChunkSizer;
+import dev.taskfarm.chunk.ComputeCosts;
+import dev.taskfarm.collect.JobProgress;
+import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.intake.JobIntake;
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.support.Http;
+import dev.taskfarm.wire.ControlMessages;
+import dev.taskfarm.wire.Wire;
+import dev.taskfarm.work.CancelledJobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The REST route files (12-intake-rest, 13-rest-errors, 60-api-jobs, 61-api-cancel, 62-jobs-page)
+ * over real HTTP, without a broker: the routes they hand over to (direct:publish-tasks,
+ * direct:aggregate-results) are stand-ins and the control exchange is a mock endpoint. An
+ * in-memory H2 ledger holds the jobs.
+ */
+// one context for all tests (they use distinct job ids)
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+class RestRoutesTest extends CamelMainTestSupport {
+
+    static final int PORT = freePort();
+    final Path spool = Path.of("target/rest-routes-test-" + UUID.randomUUID());
+    JobLedger ledger;
+    Http http = new Http(URI.create("http://127.0.0.1:" + PORT));
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected String getPropertyPlaceholderLocations() {
+        return "classpath:rest-routes-test.properties";
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        Properties p = new Properties();
+        p.setProperty("camel.server.port", String.valueOf(PORT));
+        return p;
+    }
+
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        configuration.withRoutesIncludePattern(String.join(",", "file:routes/coordinator/12-intake-rest.camel.yaml",
+                "file:routes/coordinator/13-rest-errors.camel.yaml", "file:routes/coordinator/60-api-jobs.camel.yaml",
+                "file:routes/coordinator/61-api-cancel.camel.yaml", "file:routes/coordinator/62-jobs-page.camel.yaml"));
+        configuration.addRoutesBuilder(new RouteBuilder() {
+            @Override
+            public void configure() {
+                // what the rest of the coordinator does with a job: publish it, and close it when cancelled
+                from("direct:publish-tasks").routeId("stand-in-publish").to("mock:publish");
+                from("direct:aggregate-results").routeId("stand-in-aggregate").to("mock:aggregate")
+                        .process(e -> {
+                            String id = e.getMessage().getHeader(Wire.JOB_ID, String.class);
+                            ledger.claimCompletion(id, "cancel");
+                            ledger.finish(id, "cancelled", null, System.currentTimeMillis());
+                        });
+            }
+        });
+    }
+
+    @Override
+    public String isMockEndpointsAndSkip() {
+        return "spring-rabbitmq:*";
+    }
+
+    @Override
+    protected void bindToRegistry(Registry registry) throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        ledger = new JobLedger(ds);
+        ledger.createSchema();
+        JobProgress progress = new JobProgress(60_000, new FarmMetrics(context, Duration.ofMinutes(1)));
+        CancelledJobs cancelled = new CancelledJobs(Duration.ofHours(1), 100);
+        // one task per message: nothing here measures compute costs
+        ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), () -> 1, 0);
+        registry.bind("jobIntake", new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256",
+                Duration.ofMinutes(15), 1, 100, chunks));
+        registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),
+                cancelled, 1000, chunks));
+        registry.bind("controlMessages", new ControlMessages(cancelled));
+        registry.bind("webPage", new WebPage());
+        context.addStartupListener(new HttpErrors());
+        // never connected: the control exchange's endpoint is a mock here
+        registry.bind("connectionFactory", new CachingConnectionFactory("127.0.0.1", 1));
+    }
+
+    @Test
+    void aJobIsAcceptedRegisteredAndHandedToPublishing() throws Exception {
+        MockEndpoint.resetMocks(context);
+        MockEndpoint publish = getMockEndpoint("mock:publish");
+        publish.expectedMessageCount(1);
+        publish.expectedHeaderReceived(Wire.JOB_ID, "rest-ok");
+        publish.expectedHeaderReceived(Wire.TASK_COUNT, 2);
+
+        HttpResponse<String> r = http.postJson("/jobs?id=rest-ok", "[{\"seed\":\"a\"},{\"seed\":\"b\"}]");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(r.headers().firstValue("Location")).hasValue("/jobs/rest-ok");
+        publish.assertIsSatisfied();
+        assertThat(ledger.find("rest-ok").total()).isEqualTo(2);
+        assertThat(Http.parse(http.get("/jobs/rest-ok").body()).path("status").asText()).isEqualTo("running");
+        assertThat(Http.parse(http.get("/jobs?status=running").body()).path("jobs").findValuesAsText("id")).contains("rest-ok");
+        try (var files = Files.list(spool)) {
+            assertThat(files).as("the spooled body is deleted").isEmpty();
+        }
+    }
+
+    @Test
+    void refusedRequestsAnswerJsonErrorsAndPublishNothing() throws Exception {
+        MockEndpoint.resetMocks(context);
+        MockEndpoint publish = getMockEndpoint("mock:publish");
+        publish.expectedMessageCount(0);
+
+        assertError(http.postJson("/jobs", "{\"taks\":[{}]}"), 400, "unknown field taks; did you mean tasks?");
+        assertError(http.post("/jobs", "text/plain", "[{}]"), 415, "Content-Type");
+        assertError(http.get("/jobs?status=bogus"), 400, "status must be one of");
+        assertError(http.get("/jobs?limt=3"), 400, "unknown query parameter limt; did you mean limit?");
+        assertError(http.get("/jobs/nope"), 404, "no job");
+        assertError(http.get("/jobs/nope/results"), 404, "no job");
+        assertError(http.delete("/jobs/nope"), 404, "no job");
+
+        publish.assertIsSatisfied();
+        assertThat(ledger.recent(10, null)).extracting(JobRow::jobId).allMatch(id -> id.startsWith("rest-"));
+    }
+
+    @Test
+    void cancelClosesTheJobThroughTheAggregatorAndTellsTheWorkers() throws Exception {
+        ledger.register("rest-cancel", "sha256", 5, System.currentTimeMillis(), System.currentTimeMillis() + 60_000);
+        MockEndpoint.resetMocks(context);
+        MockEndpoint aggregate = getMockEndpoint("mock:aggregate");
+        aggregate.expectedHeaderReceived("TaskfarmClose", "cancel");
+        MockEndpoint control = getMockEndpoint("mock:spring-rabbitmq:test.control");
+        control.expectedMessageCount(1);
+
+        HttpResponse<String> r = http.delete("/jobs/rest-cancel");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Http.parse(r.body()).path("status").asText()).isEqualTo("cancelled");
+        aggregate.assertIsSatisfied();
+        control.assertIsSatisfied();
+        assertThat(ledger.find("rest-cancel").status()).isEqualTo("cancelled");
+        assertError(http.delete("/jobs/rest-cancel"), 409, "already ended");
+    }
+
+    @Test
+    void theJobsPageAndTheOpenApiDocumentAreServed() throws Exception {
+        HttpResponse<String> page = http.get("/ui/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<html");
+        JsonNode api = Http.parse(http.get("/openapi.json").body());
+        assertThat(api.at("/components/schemas").has("Job")).isTrue();
+        assertThat(http.get("/").statusCode()).isIn(301, 302, 303, 307, 308);
+    }
+
+    @Test
+    void theFarmViewSaysWhatItKnows() throws Exception {
+        // no queue sampled yet (no broker here): no queues, no slots, the configured consumers per worker
+        HttpResponse<String> r = http.get("/farm");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode farm = Http.parse(r.body());
+        assertThat(farm.path("queues")).isEmpty();
+        assertThat(farm.path("slots").asInt()).isZero();
+        assertThat(farm.path("workers").asInt()).isZero();
+        assertThat(farm.path("consumersPerWorker").asInt()).isEqualTo(4);
+        assertError(http.get("/farm?x=1"), 400, "unknown query parameter x");
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String message) throws java.io.IOException {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode e = Http.parse(r.body());
+        assertThat(e.path("status").asInt()).isEqualTo(status);
+        assertThat(e.path("error").asText()).contains(message);
+    }
+
+}
