@@ -97,7 +97,8 @@ public class TaskfarmBeans implements CamelConfiguration {
                     s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(),
                     new ComputeRunner.Retry(s.getInt("taskfarm.retry.max", 3), s.getInt("taskfarm.retry.delay-ms", 100),
                             Double.parseDouble(s.get("taskfarm.retry.backoff", "2.0")),
-                            s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics);
+                            s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics,
+                    new dev.taskfarm.work.PermanentErrors(s.get("taskfarm.retry.permanent-errors", "")));
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
             ReplyPublisher replies = new ReplyPublisher(connectionFactory.getRabbitConnectionFactory(),

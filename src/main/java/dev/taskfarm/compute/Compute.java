@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A compute turns one task into one result. Implementations must be thread safe: a worker runs
- * several tasks at once. Throwing fails the task (after the configured retries) with the
- * exception's message as the error text.
+ * several tasks at once. Throwing fails the task with the exception's message as the error text:
+ * at once for a {@link BadTaskException} or an {@link IllegalArgumentException} (errors retrying
+ * cannot fix, {@code taskfarm.retry.permanent-errors}), after the configured retries otherwise.
  *
  * <p>Add your own by listing the class in {@code META-INF/services/dev.taskfarm.compute.Compute}
  * on the classpath, or by declaring a bean that implements this interface in a YAML route file.

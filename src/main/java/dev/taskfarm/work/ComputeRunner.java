@@ -48,6 +48,7 @@ public class ComputeRunner implements AutoCloseable {
     });
 
     private final FarmMetrics metrics;
+    private final PermanentErrors permanent;
 
     /**
      * Retries of a failing task inside a chunk (single tasks are retried by the route).
@@ -65,8 +66,10 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
-    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics) {
+    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics,
+            PermanentErrors permanent) {
         this.computes = computes;
+        this.permanent = permanent;
         this.taskTimeoutMs = taskTimeoutMs;
         this.retry = retry;
         this.metrics = metrics;
@@ -105,8 +108,10 @@ public class ComputeRunner implements AutoCloseable {
             throw new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            String msg = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            throw new TaskFailedException(msg, cause);
+            if (permanent.isPermanent(cause)) {
+                throw new TaskRejectedException(message(cause), cause);
+            }
+            throw new TaskFailedException(message(cause), cause);
         } catch (JsonProcessingException e) {
             throw new TaskFailedException("the result cannot be written as JSON: " + e.getMessage(), e);
         }
@@ -183,8 +188,8 @@ public class ComputeRunner implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return errorOutcome("interrupted");
             } catch (Exception e) {
-                if (attempt >= retry.max()) {
-                    return errorOutcome(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                if (attempt >= retry.max() || permanent.isPermanent(e)) {
+                    return errorOutcome(message(e));
                 }
                 try {
                     Thread.sleep(retry.delay(attempt));
@@ -194,6 +199,10 @@ public class ComputeRunner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static String message(Throwable error) {
+        return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     }
 
     private static JsonNode errorOutcome(String message) {
