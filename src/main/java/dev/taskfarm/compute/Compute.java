@@ -18,4 +18,15 @@ public interface Compute {
 
     /** Computes the result of one task; the task is the JSON object from the job file. */
     JsonNode compute(JsonNode task) throws Exception;
+
+    /**
+     * Whether this compute stops soon after its thread is interrupted (it checks
+     * {@link Thread#isInterrupted()} in its loops, or blocks only in interruptible calls, and then
+     * throws {@link InterruptedException}). Such a compute runs on a thread of the worker; one that
+     * does not say so runs in the worker's compute process, which is killed and replaced when a
+     * task outlives its hard time limit ({@code taskfarm.task.isolation}, docs/DESIGN-NOTES.md).
+     */
+    default boolean honoursInterrupt() {
+        return false;
+    }
 }
