@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,9 +25,10 @@ import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.Wire;
 
 /**
- * Runs the compute a request names on the request body. The compute runs on its own thread so a
- * task that hangs is cut off after the task timeout (and interrupted) instead of holding the
- * worker forever.
+ * Runs the compute a request names on the request body. The compute runs on its own thread, or in
+ * the worker's compute process for computes that do not honour interruption ({@link RunawayGuard}),
+ * so a task that hangs is cut off after the task timeout (and interrupted) instead of holding the
+ * worker forever, and one that ignores the interruption is stopped for good at the hard limit.
  *
  * <p>A chunked request (header {@code TaskfarmChunkSize}, body a JSON array of tasks) is run task
  * by task; each task gets its own retries with backoff (the {@code taskfarm.retry.*} policy that
@@ -49,6 +51,7 @@ public class ComputeRunner implements AutoCloseable {
 
     private final FarmMetrics metrics;
     private final PermanentErrors permanent;
+    private final RunawayGuard guard;
 
     /**
      * Retries of a failing task inside a chunk (single tasks are retried by the route).
@@ -67,16 +70,18 @@ public class ComputeRunner implements AutoCloseable {
     }
 
     public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics,
-            PermanentErrors permanent) {
+            PermanentErrors permanent, RunawayGuard guard) {
         this.computes = computes;
         this.permanent = permanent;
+        this.guard = guard;
         this.taskTimeoutMs = taskTimeoutMs;
         this.retry = retry;
         this.metrics = metrics;
     }
 
     /** Replaces the task body (or chunk of tasks) with the result JSON. */
-    public void run(Exchange exchange) throws TaskFailedException, TaskRejectedException, InterruptedException {
+    public void run(Exchange exchange)
+            throws TaskFailedException, TaskRejectedException, ComputeProcessLostException, InterruptedException {
         Message m = exchange.getMessage();
         String name = m.getHeader(Wire.COMPUTE, String.class);
         Compute compute = name == null ? null : computes.find(name);
@@ -88,9 +93,10 @@ public class ComputeRunner implements AutoCloseable {
             runChunk(m, compute, chunk);
             return;
         }
+        byte[] body = m.getBody(byte[].class);
         JsonNode task;
         try {
-            task = MAPPER.readTree(m.getBody(byte[].class));
+            task = MAPPER.readTree(body);
         } catch (Exception e) {
             throw new TaskRejectedException("the task body is not JSON: " + e.getMessage());
         }
@@ -98,13 +104,21 @@ public class ComputeRunner implements AutoCloseable {
             throw new TaskRejectedException("the task body must be a JSON object");
         }
         long started = System.nanoTime();
-        Future<JsonNode> future = pool.submit(() -> compute.compute(task));
+        if (guard.isolated(compute)) {
+            byte[] result = guard.process().run(name, body, taskTimeoutMs, label(m));
+            metrics.taskDuration(System.nanoTime() - started);
+            m.setBody(result);
+            return;
+        }
+        AtomicReference<Thread> runner = new AtomicReference<>();
+        Future<JsonNode> future = pool.submit(RunawayGuard.tracked(runner, () -> compute.compute(task)));
         try {
             JsonNode result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
             metrics.taskDuration(System.nanoTime() - started);
             m.setBody(MAPPER.writeValueAsBytes(result));
         } catch (TimeoutException e) {
             future.cancel(true);
+            guard.watch(runner, label(m));
             throw new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -117,7 +131,12 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
-    private void runChunk(Message m, Compute compute, int size) throws TaskRejectedException, InterruptedException {
+    private static String label(Message m) {
+        return m.getHeader(Wire.JOB_ID, String.class) + ":" + m.getHeader(Wire.TASK_INDEX, String.class);
+    }
+
+    private void runChunk(Message m, Compute compute, int size)
+            throws TaskRejectedException, ComputeProcessLostException, InterruptedException {
         JsonNode tasks;
         try {
             tasks = MAPPER.readTree(m.getBody(byte[].class));
@@ -129,6 +148,27 @@ public class ComputeRunner implements AutoCloseable {
                     + size + " tasks");
         }
         AtomicReferenceArray<JsonNode> out = new AtomicReferenceArray<>(size);
+        if (guard.isolated(compute)) {
+            for (int i = 0; i < size; i++) {
+                out.set(i, isolatedOutcome(compute, tasks.get(i), label(m) + "+" + i));
+            }
+        } else {
+            runChunkOnThreads(m, compute, tasks, out);
+        }
+        ArrayNode body = MAPPER.createArrayNode();
+        for (int i = 0; i < size; i++) {
+            body.add(out.get(i));
+        }
+        try {
+            m.setBody(MAPPER.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new TaskRejectedException("the chunk's results cannot be written as JSON: " + e.getMessage());
+        }
+    }
+
+    private void runChunkOnThreads(Message m, Compute compute, JsonNode tasks, AtomicReferenceArray<JsonNode> out)
+            throws InterruptedException {
+        int size = out.length();
         AtomicInteger current = new AtomicInteger();
         AtomicLong attemptStarted = new AtomicLong();
         int next = 0;
@@ -136,12 +176,14 @@ public class ComputeRunner implements AutoCloseable {
             int from = next;
             current.set(from);
             attemptStarted.set(System.nanoTime());
-            Future<?> future = pool.submit(() -> {
+            AtomicReference<Thread> runner = new AtomicReference<>();
+            Future<?> future = pool.submit(RunawayGuard.tracked(runner, () -> {
                 for (int i = from; i < size && !Thread.currentThread().isInterrupted(); i++) {
                     current.set(i);
                     out.compareAndSet(i, null, outcome(compute, tasks.get(i), attemptStarted));
                 }
-            });
+                return null;
+            }));
             next = size;
             while (true) {
                 long waited = (System.nanoTime() - attemptStarted.get()) / 1_000_000;
@@ -152,6 +194,7 @@ public class ComputeRunner implements AutoCloseable {
                     if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
                         int stuck = current.get();
                         future.cancel(true);
+                        guard.watch(runner, label(m) + "+" + stuck);
                         out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
                                 + taskTimeoutMs + " ms"));
                         next = stuck + 1;
@@ -162,14 +205,30 @@ public class ComputeRunner implements AutoCloseable {
                 }
             }
         }
-        ArrayNode body = MAPPER.createArrayNode();
-        for (int i = 0; i < size; i++) {
-            body.add(out.get(i));
+    }
+
+    /** One task of a chunk in the compute process, with retries; a lost process requeues the whole chunk. */
+    private JsonNode isolatedOutcome(Compute compute, JsonNode task, String label)
+            throws ComputeProcessLostException, InterruptedException {
+        if (task == null || !task.isObject()) {
+            return errorOutcome("the task body must be a JSON object");
         }
-        try {
-            m.setBody(MAPPER.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new TaskRejectedException("the chunk's results cannot be written as JSON: " + e.getMessage());
+        for (int attempt = 0; ; attempt++) {
+            try {
+                ObjectNode ok = MAPPER.createObjectNode().put("status", Wire.STATUS_OK);
+                ok.set("result", MAPPER.readTree(guard.process().run(compute.name(), MAPPER.writeValueAsBytes(task),
+                        taskTimeoutMs, label)));
+                return ok;
+            } catch (TaskRejectedException e) {
+                return errorOutcome(e.getMessage());
+            } catch (TaskFailedException e) {
+                if (attempt >= retry.max()) {
+                    return errorOutcome(e.getMessage());
+                }
+                Thread.sleep(retry.delay(attempt));
+            } catch (java.io.IOException e) {
+                return errorOutcome("the result is not JSON: " + e.getMessage());
+            }
         }
     }
 
