@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.taskfarm.support.FarmProcess;
+import dev.taskfarm.support.Http;
 import dev.taskfarm.support.Jobs;
 import dev.taskfarm.support.SpinCompute;
 
@@ -70,6 +71,35 @@ class RunawayTaskIT {
         JsonNode next = awaitResult("next");
         assertThat(next.get("status").asText()).isEqualTo("completed");
         assertThat(next.at("/results/49/result").asText()).isEqualTo(Jobs.expectedSha(49, 1));
+    }
+
+    /**
+     * With taskfarm.task.isolation=thread nothing can kill the runaway: the process says so on
+     * liveness (an orchestrator restarts it) and still serves the next job on its other threads.
+     */
+    @Test
+    void onAThreadARunawayTurnsLivenessDown() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        farm = new FarmProcess("farm", dir, Map.of("taskfarm.broker", "embedded", "taskfarm.embedded.port", "0",
+                "taskfarm.http.port", Integer.toString(port), "taskfarm.routes", Path.of("routes").toAbsolutePath().toString(),
+                "taskfarm.task.isolation", "thread", "taskfarm.task.timeout", "PT1S", "taskfarm.task.kill-after", "PT1S"))
+                .start().awaitStarted(Duration.ofSeconds(60));
+        Http http = new Http(java.net.URI.create("http://127.0.0.1:" + port));
+        assertThat(http.get("/observe/health/live").statusCode()).isEqualTo(200);
+
+        submit("runaway.json", "{\"compute\":\"spin\",\"tasks\":[{\"spin\":\"forever\"}]}");
+
+        assertThat(awaitResult("runaway").at("/results/0/error").asText()).contains("ran longer than the task timeout");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("/observe/health/live").statusCode() == 503);
+        assertThat(http.get("/observe/health/live").body()).contains("taskfarm-runaways")
+                .contains("still run tasks past their hard time limit");
+        assertThat(farm.countInLog("ignores interruption, and a thread cannot be killed")).isEqualTo(1);
+        submit("next.json", Jobs.shaJob("sha256", 5, 1).toString());
+        assertThat(awaitResult("next").get("status").asText()).isEqualTo("completed");
     }
 
     private void submit(String name, String content) throws IOException {

@@ -24,6 +24,12 @@ public class RunawayHealthCheck extends AbstractHealthCheck {
         return false;
     }
 
+    /** A Camel health check is a readiness check unless it says otherwise. */
+    @Override
+    public boolean isLiveness() {
+        return true;
+    }
+
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         int stuck = guard.stuckThreads();
