@@ -41,6 +41,7 @@ import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.work.CancelledJobs;
 import dev.taskfarm.work.ComputeProcess;
+import dev.taskfarm.work.ConsumerTimeoutCheck;
 import dev.taskfarm.work.ComputeRunner;
 import dev.taskfarm.work.RunawayGuard;
 import dev.taskfarm.work.RunawayHealthCheck;
@@ -97,6 +98,8 @@ public class TaskfarmBeans implements CamelConfiguration {
 
         if (role.works()) {
             RunawayGuard guard = runawayGuard(s, computes);
+            ConsumerTimeoutCheck.check(connectionFactory, guard.hardLimit(s.getDuration("taskfarm.task.timeout",
+                    java.time.Duration.ofMinutes(5))), s.getDuration("taskfarm.rabbitmq.consumer-timeout", java.time.Duration.ofMinutes(30)));
             context.addService(new Closer(guard));
             HealthCheckHelper.getHealthCheckRegistry(context).register(new RunawayHealthCheck(guard));
             ComputeRunner runner = new ComputeRunner(computes,

@@ -67,6 +67,11 @@ public class RunawayGuard implements AutoCloseable {
         this.killAfterMs = killAfterMs;
     }
 
+    /** The hard limit of a task with this timeout: when a compute that ignores interruption is killed. */
+    public java.time.Duration hardLimit(java.time.Duration timeout) {
+        return timeout.plusMillis(killAfterMs);
+    }
+
     public ComputeProcess process() {
         return process;
     }
