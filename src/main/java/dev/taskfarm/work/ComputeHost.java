@@ -125,7 +125,7 @@ public final class ComputeHost {
             payload = bytes(e.getMessage());
         } catch (Exception | LinkageError | StackOverflowError e) {
             kind = permanent.isPermanent(e) ? PERMANENT : FAILED;
-            payload = bytes(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            payload = bytes(ComputeRunner.message(e));
         }
         running.remove(id);
         try {

@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * ({@link ComputeHost}), started on first use and replaced when it dies. A task past its time limit
  * ({@code taskfarm.task.timeout}) is interrupted there and fails; if it still runs
  * {@code taskfarm.task.kill-after} later (its compute ignores interruption), the child is killed,
- * which frees its CPU for good. The other tasks that were running in that child are not failed:
+ * which frees its CPU for good. The caller waits for one or the other, so its slot is free only
+ * when the CPU is (and the next task of a chunk starts in a fresh child). The other tasks that were running in that child are not failed:
  * {@link ComputeProcessLostException} sends their requests back to the queue, and the next task
  * starts a fresh child.
  */
@@ -41,11 +40,6 @@ public class ComputeProcess implements AutoCloseable {
 
     private final long killAfterMs;
     private final AtomicLong ids = new AtomicLong();
-    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "taskfarm-compute-reaper");
-        t.setDaemon(true);
-        return t;
-    });
     private Child child;
     private volatile boolean closed;
 
@@ -83,10 +77,10 @@ public class ComputeProcess implements AutoCloseable {
         try {
             d = done.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            c.stop(id, label);
+            c.stop(id, done, label);
             throw new TaskRejectedException("task ran longer than the task timeout of " + timeoutMs + " ms");
         } catch (InterruptedException e) {
-            c.stop(id, label);
+            c.interrupt(id);
             throw e;
         } catch (ExecutionException e) {
             throw (ComputeProcessLostException) e.getCause();
@@ -125,7 +119,6 @@ public class ComputeProcess implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        reaper.shutdownNow();
         Child c;
         synchronized (this) {
             c = child;
@@ -194,8 +187,8 @@ public class ComputeProcess implements AutoCloseable {
             return f;
         }
 
-        /** Interrupts the task in the child; kills the child if the task still runs kill-after later. */
-        void stop(long id, String label) {
+        /** Asks the child to interrupt the task; does not wait. */
+        void interrupt(long id) {
             try {
                 synchronized (out) {
                     out.writeByte(ComputeHost.STOP);
@@ -203,13 +196,23 @@ public class ComputeProcess implements AutoCloseable {
                     out.flush();
                 }
             } catch (IOException e) {
-                return;
+                // the child is gone: so is the task
             }
-            owner.reaper.schedule(() -> {
-                if (pending.containsKey(id) && process.isAlive()) {
-                    kill("task " + label + " ignored interruption for " + owner.killAfterMs + " ms after its task timeout");
-                }
-            }, owner.killAfterMs, TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * Interrupts the task and waits up to kill-after for it to end; kills the child if it does
+         * not, so that when this returns the task no longer uses the CPU.
+         */
+        void stop(long id, CompletableFuture<Done> done, String label) throws InterruptedException {
+            interrupt(id);
+            try {
+                done.get(owner.killAfterMs, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                kill("task " + label + " ignored interruption for " + owner.killAfterMs + " ms after its task timeout");
+            } catch (ExecutionException e) {
+                // the child died meanwhile
+            }
         }
 
         void kill(String reason) {

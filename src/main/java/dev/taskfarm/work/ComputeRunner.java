@@ -260,7 +260,8 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
-    private static String message(Throwable error) {
+    /** The error text of a failed task: the exception's message, or its class name. */
+    static String message(Throwable error) {
         return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     }
 
