@@ -85,12 +85,11 @@ public class ComputeProcess implements AutoCloseable {
         } catch (ExecutionException e) {
             throw (ComputeProcessLostException) e.getCause();
         }
-        String text = new String(d.payload, StandardCharsets.UTF_8);
         return switch (d.kind) {
             case ComputeHost.OK -> d.payload;
-            case ComputeHost.PERMANENT -> throw new TaskRejectedException(text);
+            case ComputeHost.PERMANENT -> throw new TaskRejectedException(new String(d.payload, StandardCharsets.UTF_8));
             case ComputeHost.STOPPED -> throw new TaskRejectedException("task interrupted in the compute process");
-            default -> throw new TaskFailedException(text, null);
+            default -> throw new TaskFailedException(new String(d.payload, StandardCharsets.UTF_8), null);
         };
     }
 
@@ -164,7 +163,7 @@ public class ComputeProcess implements AutoCloseable {
                 p.destroyForcibly();
                 throw new ComputeProcessLostException("the compute process did not start: " + e);
             }
-            LOG.info("Compute process started (pid {}) for computes that do not honour interruption", p.pid());
+            LOG.info("Compute process started (pid {})", p.pid());
             return c;
         }
 

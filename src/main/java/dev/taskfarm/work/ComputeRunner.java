@@ -105,7 +105,7 @@ public class ComputeRunner implements AutoCloseable {
         }
         long started = System.nanoTime();
         if (guard.isolated(compute)) {
-            byte[] result = guard.process().run(name, body, taskTimeoutMs, label(m));
+            byte[] result = guard.process().run(name, body, taskTimeoutMs, label(m, 0));
             metrics.taskDuration(System.nanoTime() - started);
             m.setBody(result);
             return;
@@ -118,7 +118,7 @@ public class ComputeRunner implements AutoCloseable {
             m.setBody(MAPPER.writeValueAsBytes(result));
         } catch (TimeoutException e) {
             future.cancel(true);
-            guard.watch(runner, label(m));
+            guard.watch(runner, label(m, 0));
             throw new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -131,8 +131,10 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
-    private static String label(Message m) {
-        return m.getHeader(Wire.JOB_ID, String.class) + ":" + m.getHeader(Wire.TASK_INDEX, String.class);
+    /** "job:index" of the request's task, or of the task at this offset of its chunk, for log lines. */
+    private static String label(Message m, int offset) {
+        Integer first = m.getHeader(Wire.TASK_INDEX, Integer.class);
+        return m.getHeader(Wire.JOB_ID, String.class) + ":" + (first == null ? "?" : first + offset);
     }
 
     private void runChunk(Message m, Compute compute, int size)
@@ -150,7 +152,7 @@ public class ComputeRunner implements AutoCloseable {
         AtomicReferenceArray<JsonNode> out = new AtomicReferenceArray<>(size);
         if (guard.isolated(compute)) {
             for (int i = 0; i < size; i++) {
-                out.set(i, isolatedOutcome(compute, tasks.get(i), label(m) + "+" + i));
+                out.set(i, isolatedOutcome(compute, tasks.get(i), label(m, i)));
             }
         } else {
             runChunkOnThreads(m, compute, tasks, out);
@@ -194,7 +196,7 @@ public class ComputeRunner implements AutoCloseable {
                     if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
                         int stuck = current.get();
                         future.cancel(true);
-                        guard.watch(runner, label(m) + "+" + stuck);
+                        guard.watch(runner, label(m, stuck));
                         out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
                                 + taskTimeoutMs + " ms"));
                         next = stuck + 1;
