@@ -43,55 +43,48 @@ class FailuresIT {
         return job;
     }
 
-    @Test
-    void anIllegalArgumentIsNotRetriedAndLogsOneLine() throws Exception {
+    /** Runs the job; its task 1 must fail with this error, named by exactly one log line. */
+    private static JsonNode failsWithOneLogLine(String jobId, String job, String error) throws Exception {
         try (LogCapture log = LogCapture.open()) {
-            farm.submit("bad-arg.json", jobWithBadTask("bad-arg", "bad").toString());
+            farm.submit(jobId + ".json", job);
 
-            JsonNode result = farm.awaitResult("bad-arg", Duration.ofSeconds(60));
+            JsonNode result = farm.awaitResult(jobId, Duration.ofSeconds(60));
 
             assertThat(result.get("status").asText()).isEqualTo("partial");
-            assertThat(result.at("/results/1/error").asText()).isEqualTo("task bad-arg is bad");
-            assertThat(FlakyCompute.runs("bad-arg")).isEqualTo(1);
-            assertThat(log.mentioning("task bad-arg is bad")).hasSize(1);
+            assertThat(result.at("/results/1/error").asText()).isEqualTo(error);
+            assertThat(log.mentioning(error)).hasSize(1);
+            return result;
         }
     }
 
     @Test
+    void anIllegalArgumentIsNotRetriedAndLogsOneLine() throws Exception {
+        failsWithOneLogLine("bad-arg", jobWithBadTask("bad-arg", "bad").toString(), "task bad-arg is bad");
+
+        assertThat(FlakyCompute.runs("bad-arg")).isEqualTo(1);
+    }
+
+    @Test
     void aBadTaskExceptionIsNotRetried() throws Exception {
-        farm.submit("bad-task.json", jobWithBadTask("bad-task", "badTask").toString());
+        JsonNode result = failsWithOneLogLine("bad-task", jobWithBadTask("bad-task", "badTask").toString(),
+                "task bad-task can never succeed");
 
-        JsonNode result = farm.awaitResult("bad-task", Duration.ofSeconds(60));
-
-        assertThat(result.at("/results/1/error").asText()).isEqualTo("task bad-task can never succeed");
         assertThat(result.at("/results/0/status").asText()).isEqualTo("ok");
         assertThat(FlakyCompute.runs("bad-task")).isEqualTo(1);
     }
 
     @Test
     void aMissingFieldOfABuiltInComputeFailsAtOnceWithOneLine() throws Exception {
-        try (LogCapture log = LogCapture.open()) {
-            farm.submit("no-seed.json", "{\"compute\":\"sha256\",\"tasks\":[{\"seed\":\"a\"},{\"rounds\":2}]}");
-
-            JsonNode result = farm.awaitResult("no-seed", Duration.ofSeconds(60));
-
-            assertThat(result.at("/results/1/error").asText()).isEqualTo("sha256 needs a text field 'seed'");
-            assertThat(log.mentioning("sha256 needs a text field 'seed'")).hasSize(1);
-        }
+        failsWithOneLogLine("no-seed", "{\"compute\":\"sha256\",\"tasks\":[{\"seed\":\"a\"},{\"rounds\":2}]}",
+                "sha256 needs a text field 'seed'");
     }
 
     @Test
     void anErrorThatMayGoAwayIsRetriedAndStillLogsOneLine() throws Exception {
-        try (LogCapture log = LogCapture.open()) {
-            farm.submit("transient.json", jobWithBadTask("transient", "fail").toString());
+        failsWithOneLogLine("transient", jobWithBadTask("transient", "fail").toString(), "task transient was told to fail");
 
-            JsonNode result = farm.awaitResult("transient", Duration.ofSeconds(60));
-
-            assertThat(result.at("/results/1/error").asText()).isEqualTo("task transient was told to fail");
-            // the first attempt and taskfarm.retry.max = 3 retries
-            assertThat(FlakyCompute.runs("transient")).isEqualTo(4);
-            assertThat(log.mentioning("task transient was told to fail")).hasSize(1);
-        }
+        // the first attempt and taskfarm.retry.max = 3 retries
+        assertThat(FlakyCompute.runs("transient")).isEqualTo(4);
     }
 
     @Test
