@@ -45,7 +45,11 @@ import dev.taskfarm.intake.JobIntake;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.work.CancelledJobs;
+import dev.taskfarm.work.ComputeProcess;
+import dev.taskfarm.work.ConsumerTimeoutCheck;
 import dev.taskfarm.work.ComputeRunner;
+import dev.taskfarm.work.RunawayGuard;
+import dev.taskfarm.work.RunawayHealthCheck;
 import dev.taskfarm.wire.ControlMessages;
 import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.wire.RequestMessages;
@@ -98,11 +102,17 @@ public class TaskfarmBeans implements CamelConfiguration {
         HealthCheckHelper.getHealthCheckRegistry(context).register(new BrokerHealthCheck(connectionFactory));
 
         if (role.works()) {
+            RunawayGuard guard = runawayGuard(s, computes);
+            ConsumerTimeoutCheck.check(connectionFactory, guard.hardLimit(s.getDuration("taskfarm.task.timeout",
+                    java.time.Duration.ofMinutes(5))), s.getDuration("taskfarm.rabbitmq.consumer-timeout", java.time.Duration.ofMinutes(30)));
+            context.addService(new Closer(guard));
+            HealthCheckHelper.getHealthCheckRegistry(context).register(new RunawayHealthCheck(guard));
             ComputeRunner runner = new ComputeRunner(computes,
                     s.getDuration("taskfarm.task.timeout", java.time.Duration.ofMinutes(5)).toMillis(),
                     new ComputeRunner.Retry(s.getInt("taskfarm.retry.max", 3), s.getInt("taskfarm.retry.delay-ms", 100),
                             Double.parseDouble(s.get("taskfarm.retry.backoff", "2.0")),
-                            s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics);
+                            s.getInt("taskfarm.retry.max-delay-ms", 5000)), metrics,
+                    new dev.taskfarm.work.PermanentErrors(s.get("taskfarm.retry.permanent-errors", "")), guard);
             registry.bind("computeRunner", runner);
             context.addService(new Closer(runner));
         }
@@ -146,6 +156,16 @@ public class TaskfarmBeans implements CamelConfiguration {
             }
         }
         new dev.taskfarm.durable.DurableBeans().configure(context);
+    }
+
+    /** Soft and hard task time limits, and where computes run (taskfarm.task.*). */
+    private static RunawayGuard runawayGuard(Settings s, ComputeRegistry computes) {
+        RunawayGuard.Isolation isolation = RunawayGuard.Isolation.parse(s.get("taskfarm.task.isolation", "auto"));
+        long killAfter = s.getDuration("taskfarm.task.kill-after", java.time.Duration.ofSeconds(5)).toMillis();
+        ComputeProcess process = isolation == RunawayGuard.Isolation.THREAD ? null
+                : new ComputeProcess(s.get("taskfarm.task.process-jvm-options", ""),
+                        s.get("taskfarm.retry.permanent-errors", ""), killAfter);
+        return new RunawayGuard(isolation, computes, process, killAfter);
     }
 
     /**

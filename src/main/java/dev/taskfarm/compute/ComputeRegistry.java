@@ -89,6 +89,11 @@ public class ComputeRegistry {
     private record Found(Compute compute, long at) {
     }
 
+    /** Whether this is the compute found on the class path under its name (not a route-file bean). */
+    public boolean isFromClassPath(Compute compute) {
+        return discovered.get(compute.name()) == compute;
+    }
+
     /** Whether a job may name this compute: a local one, or one served by external workers. */
     public boolean isKnown(String name) {
         return external.contains(name) || find(name) != null;

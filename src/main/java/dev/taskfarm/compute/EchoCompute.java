@@ -14,4 +14,10 @@ public class EchoCompute implements Compute {
     public JsonNode compute(JsonNode task) {
         return task;
     }
+
+    /** It returns at once: nothing to interrupt. */
+    @Override
+    public boolean honoursInterrupt() {
+        return true;
+    }
 }

@@ -18,7 +18,7 @@ public class PrimesCompute implements Compute {
     }
 
     @Override
-    public JsonNode compute(JsonNode task) {
+    public JsonNode compute(JsonNode task) throws InterruptedException {
         validate(task);
         long from = Math.max(2, task.path("from").asLong(2));
         long to = task.get("to").asLong();
@@ -27,12 +27,16 @@ public class PrimesCompute implements Compute {
         if (to > from) {
             boolean[] composite = new boolean[(int) (to - from)];
             for (long p = 2; p * p < to; p++) {
+                stopIfInterrupted();
                 long start = Math.max(p * p, ((from + p - 1) / p) * p);
                 for (long m = start; m < to; m += p) {
                     composite[(int) (m - from)] = true;
                 }
             }
             for (int i = 0; i < composite.length; i++) {
+                if ((i & 0xFFFFF) == 0) {
+                    stopIfInterrupted();
+                }
                 if (!composite[i]) {
                     count++;
                     largest = from + i;
@@ -62,5 +66,16 @@ public class PrimesCompute implements Compute {
         if (to.longValue() - start > MAX_RANGE) {
             throw new IllegalArgumentException("primes range is limited to " + MAX_RANGE + " numbers per task");
         }
+    }
+
+    private static void stopIfInterrupted() throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("primes stopped");
+        }
+    }
+
+    @Override
+    public boolean honoursInterrupt() {
+        return true;
     }
 }

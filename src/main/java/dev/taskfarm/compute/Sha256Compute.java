@@ -52,7 +52,18 @@ public class Sha256Compute implements Compute {
         byte[] digest = sha.digest(seed.getBytes(StandardCharsets.UTF_8));
         for (int i = 1; i < rounds; i++) {
             digest = sha.digest(digest);
+            if ((i & INTERRUPT_CHECK) == 0 && Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("sha256 stopped after " + i + " of " + rounds + " rounds");
+            }
         }
         return digest;
+    }
+
+    /** Interruption is checked every 1024 rounds (a few microseconds of work, nothing per round). */
+    private static final int INTERRUPT_CHECK = 0x3FF;
+
+    @Override
+    public boolean honoursInterrupt() {
+        return true;
     }
 }

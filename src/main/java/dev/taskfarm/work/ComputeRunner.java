@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,9 +25,10 @@ import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.Wire;
 
 /**
- * Runs the compute a request names on the request body. The compute runs on its own thread so a
- * task that hangs is cut off after the task timeout (and interrupted) instead of holding the
- * worker forever.
+ * Runs the compute a request names on the request body. The compute runs on its own thread, or in
+ * the worker's compute process for computes that do not honour interruption ({@link RunawayGuard}),
+ * so a task that hangs is cut off after the task timeout (and interrupted) instead of holding the
+ * worker forever, and one that ignores the interruption is stopped for good at the hard limit.
  *
  * <p>A chunked request (header {@code TaskfarmChunkSize}, body a JSON array of tasks) is run task
  * by task; each task gets its own retries with backoff (the {@code taskfarm.retry.*} policy that
@@ -48,6 +50,8 @@ public class ComputeRunner implements AutoCloseable {
     });
 
     private final FarmMetrics metrics;
+    private final PermanentErrors permanent;
+    private final RunawayGuard guard;
 
     /**
      * Retries of a failing task inside a chunk (single tasks are retried by the route).
@@ -65,15 +69,19 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
-    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics) {
+    public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics,
+            PermanentErrors permanent, RunawayGuard guard) {
         this.computes = computes;
+        this.permanent = permanent;
+        this.guard = guard;
         this.taskTimeoutMs = taskTimeoutMs;
         this.retry = retry;
         this.metrics = metrics;
     }
 
     /** Replaces the task body (or chunk of tasks) with the result JSON. */
-    public void run(Exchange exchange) throws TaskFailedException, TaskRejectedException, InterruptedException {
+    public void run(Exchange exchange)
+            throws TaskFailedException, TaskRejectedException, ComputeProcessLostException, InterruptedException {
         Message m = exchange.getMessage();
         String name = m.getHeader(Wire.COMPUTE, String.class);
         Compute compute = name == null ? null : computes.find(name);
@@ -85,9 +93,10 @@ public class ComputeRunner implements AutoCloseable {
             runChunk(m, compute, chunk);
             return;
         }
+        byte[] body = m.getBody(byte[].class);
         JsonNode task;
         try {
-            task = MAPPER.readTree(m.getBody(byte[].class));
+            task = MAPPER.readTree(body);
         } catch (Exception e) {
             throw new TaskRejectedException("the task body is not JSON: " + e.getMessage());
         }
@@ -95,15 +104,24 @@ public class ComputeRunner implements AutoCloseable {
             throw new TaskRejectedException("the task body must be a JSON object");
         }
         long started = System.nanoTime();
+        if (guard.isolated(compute)) {
+            byte[] result = guard.process().run(name, body, taskTimeoutMs, label(m, 0));
+            long took = System.nanoTime() - started;
+            metrics.taskDuration(took);
+            m.setHeader(Wire.COMPUTE_MICROS, took / 1000);
+            m.setBody(result);
+            return;
+        }
+        AtomicReference<Thread> runner = new AtomicReference<>();
         long[] computeNanos = new long[1]; // the compute alone, on its thread (no hand-off, no queueing)
-        Future<JsonNode> future = pool.submit(() -> {
+        Future<JsonNode> future = pool.submit(RunawayGuard.tracked(runner, () -> {
             long t0 = System.nanoTime();
             try {
                 return compute.compute(task);
             } finally {
                 computeNanos[0] = System.nanoTime() - t0;
             }
-        });
+        }));
         try {
             JsonNode result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
             metrics.taskDuration(System.nanoTime() - started);
@@ -111,17 +129,27 @@ public class ComputeRunner implements AutoCloseable {
             m.setBody(MAPPER.writeValueAsBytes(result));
         } catch (TimeoutException e) {
             future.cancel(true);
+            guard.watch(runner, label(m, 0));
             throw new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            String msg = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            throw new TaskFailedException(msg, cause);
+            if (permanent.isPermanent(cause)) {
+                throw new TaskRejectedException(message(cause), cause);
+            }
+            throw new TaskFailedException(message(cause), cause);
         } catch (JsonProcessingException e) {
             throw new TaskFailedException("the result cannot be written as JSON: " + e.getMessage(), e);
         }
     }
 
-    private void runChunk(Message m, Compute compute, int size) throws TaskRejectedException, InterruptedException {
+    /** "job:index" of the request's task, or of the task at this offset of its chunk, for log lines. */
+    private static String label(Message m, int offset) {
+        Integer first = m.getHeader(Wire.TASK_INDEX, Integer.class);
+        return m.getHeader(Wire.JOB_ID, String.class) + ":" + (first == null ? "?" : first + offset);
+    }
+
+    private void runChunk(Message m, Compute compute, int size)
+            throws TaskRejectedException, ComputeProcessLostException, InterruptedException {
         JsonNode tasks;
         try {
             tasks = MAPPER.readTree(m.getBody(byte[].class));
@@ -133,39 +161,15 @@ public class ComputeRunner implements AutoCloseable {
                     + size + " tasks");
         }
         AtomicReferenceArray<JsonNode> out = new AtomicReferenceArray<>(size);
-        AtomicInteger current = new AtomicInteger();
-        AtomicLong attemptStarted = new AtomicLong();
         AtomicLong computeNanos = new AtomicLong();
-        int next = 0;
-        while (next < size) {
-            int from = next;
-            current.set(from);
-            attemptStarted.set(System.nanoTime());
-            Future<?> future = pool.submit(() -> {
-                for (int i = from; i < size && !Thread.currentThread().isInterrupted(); i++) {
-                    current.set(i);
-                    out.compareAndSet(i, null, outcome(compute, tasks.get(i), attemptStarted, computeNanos));
-                }
-            });
-            next = size;
-            while (true) {
-                long waited = (System.nanoTime() - attemptStarted.get()) / 1_000_000;
-                try {
-                    future.get(Math.max(1, taskTimeoutMs - waited), TimeUnit.MILLISECONDS);
-                    break;
-                } catch (TimeoutException e) {
-                    if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
-                        int stuck = current.get();
-                        future.cancel(true);
-                        out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
-                                + taskTimeoutMs + " ms"));
-                        next = stuck + 1;
-                        break;
-                    }
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
-                }
+        if (guard.isolated(compute)) {
+            long started = System.nanoTime();
+            for (int i = 0; i < size; i++) {
+                out.set(i, isolatedOutcome(compute, tasks.get(i), label(m, i)));
             }
+            computeNanos.set(System.nanoTime() - started);
+        } else {
+            runChunkOnThreads(m, compute, tasks, out, computeNanos);
         }
         m.setHeader(Wire.COMPUTE_MICROS, computeNanos.get() / 1000);
         ArrayNode body = MAPPER.createArrayNode();
@@ -176,6 +180,72 @@ public class ComputeRunner implements AutoCloseable {
             m.setBody(MAPPER.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new TaskRejectedException("the chunk's results cannot be written as JSON: " + e.getMessage());
+        }
+    }
+
+    private void runChunkOnThreads(Message m, Compute compute, JsonNode tasks, AtomicReferenceArray<JsonNode> out,
+            AtomicLong computeNanos) throws InterruptedException {
+        int size = out.length();
+        AtomicInteger current = new AtomicInteger();
+        AtomicLong attemptStarted = new AtomicLong();
+        int next = 0;
+        while (next < size) {
+            int from = next;
+            current.set(from);
+            attemptStarted.set(System.nanoTime());
+            AtomicReference<Thread> runner = new AtomicReference<>();
+            Future<?> future = pool.submit(RunawayGuard.tracked(runner, () -> {
+                for (int i = from; i < size && !Thread.currentThread().isInterrupted(); i++) {
+                    current.set(i);
+                    out.compareAndSet(i, null, outcome(compute, tasks.get(i), attemptStarted, computeNanos));
+                }
+                return null;
+            }));
+            next = size;
+            while (true) {
+                long waited = (System.nanoTime() - attemptStarted.get()) / 1_000_000;
+                try {
+                    future.get(Math.max(1, taskTimeoutMs - waited), TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
+                        int stuck = current.get();
+                        future.cancel(true);
+                        guard.watch(runner, label(m, stuck));
+                        out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
+                                + taskTimeoutMs + " ms"));
+                        next = stuck + 1;
+                        break;
+                    }
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+    }
+
+    /** One task of a chunk in the compute process, with retries; a lost process requeues the whole chunk. */
+    private JsonNode isolatedOutcome(Compute compute, JsonNode task, String label)
+            throws ComputeProcessLostException, InterruptedException {
+        if (task == null || !task.isObject()) {
+            return errorOutcome("the task body must be a JSON object");
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                ObjectNode ok = MAPPER.createObjectNode().put("status", Wire.STATUS_OK);
+                ok.set("result", MAPPER.readTree(guard.process().run(compute.name(), MAPPER.writeValueAsBytes(task),
+                        taskTimeoutMs, label)));
+                return ok;
+            } catch (TaskRejectedException e) {
+                return errorOutcome(e.getMessage());
+            } catch (TaskFailedException e) {
+                if (attempt >= retry.max()) {
+                    return errorOutcome(e.getMessage());
+                }
+                Thread.sleep(retry.delay(attempt));
+            } catch (java.io.IOException e) {
+                return errorOutcome("the result is not JSON: " + e.getMessage());
+            }
         }
     }
 
@@ -202,8 +272,8 @@ public class ComputeRunner implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return errorOutcome("interrupted");
             } catch (Exception e) {
-                if (attempt >= retry.max()) {
-                    return errorOutcome(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                if (attempt >= retry.max() || permanent.isPermanent(e)) {
+                    return errorOutcome(message(e));
                 }
                 try {
                     Thread.sleep(retry.delay(attempt));
@@ -213,6 +283,11 @@ public class ComputeRunner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The error text of a failed task: the exception's message, or its class name. */
+    static String message(Throwable error) {
+        return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     }
 
     private static JsonNode errorOutcome(String message) {

@@ -66,4 +66,26 @@ class ComputesTest {
     void echoReturnsTheTask() throws Exception {
         assertThat(new EchoCompute().compute(M.readTree("{\"a\":[1]}")).toString()).isEqualTo("{\"a\":[1]}");
     }
+
+    /**
+     * A built-in compute stops on interruption (the worker interrupts a task at its time limit),
+     * instead of holding its CPU until it is done: here the thread is interrupted before a task
+     * that would run for seconds.
+     */
+    @Test
+    void builtInComputesStopWhenInterrupted() throws Exception {
+        var longSha = M.readTree("{\"seed\":\"a\",\"rounds\":50000000}");
+        var widePrimes = M.readTree("{\"from\":0,\"to\":100000000}");
+        try {
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(() -> new Sha256Compute().compute(longSha)).isInstanceOf(InterruptedException.class);
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(() -> new PrimesCompute().compute(widePrimes)).isInstanceOf(InterruptedException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(new Sha256Compute().honoursInterrupt()).isTrue();
+        assertThat(new PrimesCompute().honoursInterrupt()).isTrue();
+        assertThat(new EchoCompute().honoursInterrupt()).isTrue();
+    }
 }

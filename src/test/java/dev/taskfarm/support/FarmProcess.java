@@ -94,6 +94,11 @@ public final class FarmProcess {
         }
     }
 
+    /** The process of the current start (its descendants are its compute processes, if any). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     public int starts() {
         return starts;
     }

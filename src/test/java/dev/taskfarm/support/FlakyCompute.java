@@ -6,9 +6,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.taskfarm.compute.BadTaskException;
+
 /**
- * Test compute ("flaky"): the poison compute's task shapes plus {@code "fail": true} (throws) and
- * a run counter per task {@code "group"}, so a test can tell which tasks really ran.
+ * Test compute ("flaky"): the poison compute's task shapes plus {@code "fail": true} (throws an
+ * error worth retrying), {@code "bad": true} (throws an {@link IllegalArgumentException}, which
+ * retrying cannot fix), {@code "badTask": true} (throws a {@link BadTaskException}) and a run counter per task {@code "group"}, so a test can tell which tasks
+ * really ran, and how often.
  */
 public class FlakyCompute extends PoisonCompute {
 
@@ -29,6 +33,12 @@ public class FlakyCompute extends PoisonCompute {
     public JsonNode compute(JsonNode task) throws Exception {
         if (task.has("group")) {
             RUNS.computeIfAbsent(task.get("group").asText(), g -> new AtomicInteger()).incrementAndGet();
+        }
+        if (task.path("badTask").asBoolean(false)) {
+            throw new BadTaskException("task " + task.path("seed").asText() + " can never succeed");
+        }
+        if (task.path("bad").asBoolean(false)) {
+            throw new IllegalArgumentException("task " + task.path("seed").asText() + " is bad");
         }
         if (task.path("fail").asBoolean(false)) {
             throw new IllegalStateException("task " + task.path("seed").asText() + " was told to fail");

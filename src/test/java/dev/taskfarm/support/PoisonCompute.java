@@ -43,4 +43,10 @@ public class PoisonCompute implements Compute {
             NEVER.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
+
+    /** Its simulated work blocks interruptibly; the worker runs it on a thread (a "halt" still stops the whole worker JVM). */
+    @Override
+    public boolean honoursInterrupt() {
+        return true;
+    }
 }

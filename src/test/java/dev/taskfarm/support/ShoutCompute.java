@@ -17,4 +17,10 @@ public class ShoutCompute implements Compute {
     public JsonNode compute(JsonNode task) {
         return TextNode.valueOf(task.path("word").asText().toUpperCase() + "!");
     }
+
+    /** It returns at once. */
+    @Override
+    public boolean honoursInterrupt() {
+        return true;
+    }
 }
