@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.ChannelProxy;
-import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter;
 
@@ -19,14 +19,14 @@ import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter
  * on. A delivery whose channel closed meanwhile is not settled at all: the broker has requeued it
  * and delivers it again on the new channel, so no delivery tag is ever sent on a channel that did
  * not deliver it (the reconnect wedge of earlier versions). Reconnecting and re-subscribing is
- * Spring AMQP's {@link SimpleMessageListenerContainer}'s job.
+ * Spring AMQP's {@link DirectMessageListenerContainer}'s job.
  */
 final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConsumer.class);
 
     private final AmqpEndpoint endpoint;
-    private SimpleMessageListenerContainer container;
+    private DirectMessageListenerContainer container;
 
     AmqpConsumer(AmqpEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -69,10 +69,10 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        container = new SimpleMessageListenerContainer(endpoint.connectionFactory());
+        container = new DirectMessageListenerContainer(endpoint.connectionFactory());
         container.setQueueNames(endpoint.getQueue());
         container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
-        container.setConcurrentConsumers(endpoint.getConsumers());
+        container.setConsumersPerQueue(endpoint.getConsumers());
         container.setPrefetchCount(endpoint.getPrefetch());
         // a queue deleted under a running farm is retried, never a consumer that stops for good
         container.setMissingQueuesFatal(false);
