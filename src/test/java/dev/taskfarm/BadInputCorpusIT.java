@@ -71,7 +71,9 @@ class BadInputCorpusIT {
             String name = e.getKey();
             if (e.getValue().startsWith("error:")) {
                 Path reason = farm.inbox().resolve(".error/" + name + ".error.txt");
-                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(reason));
+                // the reason is written first, the file is moved when its exchange completes: wait for both
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> Files.exists(reason) && Files.exists(farm.inbox().resolve(".error/" + name)));
                 assertThat(Files.readString(reason)).as(name).contains(e.getValue().substring("error:".length()).trim());
                 assertThat(farm.inbox().resolve(".error/" + name)).as("the file itself is kept").exists();
                 rejected++;
