@@ -70,12 +70,17 @@ public final class TaskfarmApp {
                     + ".properties;optional=true," + locations;
         }
         main.setPropertyPlaceholderLocations(locations);
-        main.configure().addConfiguration(TaskfarmBeans.class);
+        // wiring per role, in this order (each may use the beans of those before it)
+        main.configure().addConfiguration(BrokerBeans.class);
+        main.configure().addConfiguration(SharedBeans.class);
+        main.configure().addConfiguration(WorkerBeans.class);
+        main.configure().addConfiguration(CoordinatorBeans.class);
+        main.configure().addConfiguration(ApiBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 Settings s = new Settings(m.getCamelContext());
-                String dir = s.get("taskfarm.routes", "routes");
+                String dir = s.text("taskfarm.routes");
                 Settings.Role role = s.role();
                 StringBuilder pattern = new StringBuilder();
                 if (role.coordinates()) {
