@@ -27,6 +27,6 @@ public class SharedBeans implements CamelConfiguration {
         CancelledJobs cancelled = new CancelledJobs(s.duration("taskfarm.cancel.remember"), s.integer("taskfarm.cancel.capacity"));
         registry.bind("cancelledJobs", cancelled);
         registry.bind("cancelledTask", cancelled.taskOfCancelledJob());
-        registry.bind("controlMessages", new ControlMessages(cancelled));
+        registry.bind("controlMessages", new ControlMessages(cancelled::add));
     }
 }

@@ -54,7 +54,7 @@ class WorkerRoutesTest {
         r.bind("replyMessages", new ReplyMessages("t.replies"));
         r.bind("cancelledJobs", cancelled);
         r.bind("cancelledTask", cancelled.taskOfCancelledJob());
-        r.bind("controlMessages", new ControlMessages(cancelled));
+        r.bind("controlMessages", new ControlMessages(cancelled::add));
         RouteFiles.load(context, "worker/30-worker.camel.yaml", "worker/31-worker-errors.camel.yaml",
                 "worker/32-worker-control.camel.yaml");
         RouteFiles.fromDirect(context, "worker", "requests");
