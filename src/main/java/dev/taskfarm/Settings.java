@@ -21,6 +21,31 @@ public final class Settings {
         return properties.resolveProperty(key).filter(v -> !v.isBlank()).map(String::trim).orElse(defaultValue);
     }
 
+    /** A key whose default lives in application.properties (Java has none of its own). */
+    public String text(String key) {
+        return require(key, "its default is in application.properties");
+    }
+
+    /** A key that may be empty (null then). */
+    public String optional(String key) {
+        return get(key, null);
+    }
+
+    public int integer(String key) {
+        text(key);
+        return getInt(key, 0);
+    }
+
+    public long longValue(String key) {
+        text(key);
+        return getLong(key, 0);
+    }
+
+    public Duration duration(String key) {
+        text(key);
+        return getDuration(key, null);
+    }
+
     public String require(String key, String hint) {
         String v = get(key, null);
         if (v == null) {
@@ -61,7 +86,7 @@ public final class Settings {
     }
 
     public Role role() {
-        return Role.parse(get("taskfarm.role", "all"));
+        return Role.parse(text("taskfarm.role"));
     }
 
     /** Which routes a process runs. */

@@ -22,7 +22,11 @@ public final class TaskfarmApp {
      */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("bench")) {
-            System.exit(dev.taskfarm.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            // the benchmark is a client of the app (it starts farms with newMain()); the launcher
+            // hands it the command line without depending on it
+            Object exit = Class.forName("dev.taskfarm.bench.Bench").getMethod("run", String[].class)
+                    .invoke(null, (Object) java.util.Arrays.copyOfRange(args, 1, args.length));
+            System.exit((Integer) exit);
         }
         if (TaskfarmCli.isCommand(args)) {
             System.exit(TaskfarmCli.run(args));
@@ -51,12 +55,18 @@ public final class TaskfarmApp {
                     + ".properties;optional=true," + locations;
         }
         main.setPropertyPlaceholderLocations(locations);
-        main.configure().addConfiguration(TaskfarmBeans.class);
+        // wiring per role, in this order (each may use the beans of those before it)
+        main.configure().addConfiguration(BrokerBeans.class);
+        main.configure().addConfiguration(SharedBeans.class);
+        main.configure().addConfiguration(WorkerBeans.class);
+        main.configure().addConfiguration(CoordinatorBeans.class);
+        main.configure().addConfiguration(ApiBeans.class);
+        main.configure().addConfiguration(dev.taskfarm.durable.DurableBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 Settings s = new Settings(m.getCamelContext());
-                String dir = s.get("taskfarm.routes", "routes");
+                String dir = s.text("taskfarm.routes");
                 Settings.Role role = s.role();
                 StringBuilder pattern = new StringBuilder();
                 if (role.coordinates()) {

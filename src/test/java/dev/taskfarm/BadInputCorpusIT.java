@@ -71,7 +71,9 @@ class BadInputCorpusIT {
             String name = e.getKey();
             if (e.getValue().startsWith("error:")) {
                 Path reason = farm.inbox().resolve(".error/" + name + ".error.txt");
-                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(reason));
+                // the reason is written first, the file is moved when its exchange completes: wait for both
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> Files.exists(reason) && Files.exists(farm.inbox().resolve(".error/" + name)));
                 assertThat(Files.readString(reason)).as(name).contains(e.getValue().substring("error:".length()).trim());
                 assertThat(farm.inbox().resolve(".error/" + name)).as("the file itself is kept").exists();
                 rejected++;
@@ -98,20 +100,29 @@ class BadInputCorpusIT {
     @Test
     void aFileStillBeingWrittenWaitsUntilItIsComplete() throws Exception {
         Path file = farm.inbox().resolve("growing.json");
+        int total;
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write("[{\"seed\":\"task-0\"},".getBytes(StandardCharsets.UTF_8));
             out.flush();
-            // while the file keeps growing it must stay in the inbox: each step asserts that for 300 ms
-            for (int i = 1; i < 6; i++) {
-                await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> Files.exists(file));
-                out.write(("{\"seed\":\"task-" + i + "\"},").getBytes(StandardCharsets.UTF_8));
+            // while the file keeps growing (a line every 50 ms, well inside the read lock's 500 ms
+            // minimum age) it must stay in the inbox, until the inbox consumer has finished a poll
+            // that saw it growing: waits on the poll counter, not on time
+            var inboxConsumer = (org.apache.camel.support.ScheduledPollConsumer) farm.context().getRoute("intake-file")
+                    .getConsumer();
+            long polls = inboxConsumer.getSuccessCounter() + inboxConsumer.getErrorCounter();
+            int[] lines = {1};
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                assertThat(file).as("a growing file is never picked").exists();
+                out.write(("{\"seed\":\"task-" + lines[0]++ + "\"},").getBytes(StandardCharsets.UTF_8));
                 out.flush();
-            }
-            out.write("{\"seed\":\"task-6\"}]".getBytes(StandardCharsets.UTF_8));
+                return inboxConsumer.getSuccessCounter() + inboxConsumer.getErrorCounter() >= polls + 2;
+            });
+            total = lines[0] + 1;
+            out.write(("{\"seed\":\"task-" + lines[0] + "\"}]").getBytes(StandardCharsets.UTF_8));
         }
         var result = farm.awaitResult("growing", Duration.ofSeconds(30));
         assertThat(result.get("status").asText()).isEqualTo("completed");
-        assertThat(result.get("total").asInt()).isEqualTo(7);
+        assertThat(result.get("total").asInt()).isEqualTo(total);
     }
 
     /** 50 MB of valid tasks with the closing bracket missing: validated in full, nothing published. */

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.FarmProcess;
 import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.Rabbitmqctl;
 import dev.taskfarm.support.TestBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,10 +90,10 @@ class ConnectionLossIT {
             for (int i = 0; i < CLOSES; i++) {
                 int before = done(port, "wedge");
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> done(port, "wedge") >= before + 300 && connections(victim).size() > 0);
-                List<String> pids = connections(victim);
+                        .until(() -> done(port, "wedge") >= before + 300 && Rabbitmqctl.connections(victim).size() > 0);
+                List<String> pids = Rabbitmqctl.connections(victim);
                 for (String pid : pids) {
-                    rabbitmqctl("close_connection", pid, "test closes " + victim);
+                    Rabbitmqctl.run("close_connection", pid, "test closes " + victim);
                 }
                 closes += pids.size();
             }
@@ -128,7 +129,7 @@ class ConnectionLossIT {
         assertThat(r.get("succeeded").asInt()).isEqualTo(TASKS);
 
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                .until(() -> queueMessages(id + ".replies") == 0);
+                .until(() -> Rabbitmqctl.messages(id + ".replies") == 0);
 
         submit("after", Jobs.shaJob("sha256", 50, 1));
         Path after = dir.resolve("coordinator/outbox/after.result.json");
@@ -158,40 +159,6 @@ class ConnectionLossIT {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs/" + jobId))
                 .build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? MAPPER.readTree(r.body()).path("done").asInt() : 0;
-    }
-
-    /** Erlang pids of the broker's connections whose client-given name contains {@code name}. */
-    private static List<String> connections(String name) throws Exception {
-        List<String> pids = new ArrayList<>();
-        for (String line : rabbitmqctl("list_connections", "--no-table-headers", "--quiet", "pid", "client_properties")
-                .split("\n")) {
-            int tab = line.indexOf('\t');
-            if (tab > 0 && line.matches(".*\\{\"connection_name\",\"[^\"]*" + java.util.regex.Pattern.quote(name)
-                    + "[^\"]*\"}.*")) {
-                pids.add(line.substring(0, tab).trim());
-            }
-        }
-        return pids;
-    }
-
-    /** Ready plus unacknowledged messages of a queue. */
-    private static long queueMessages(String queue) throws Exception {
-        for (String line : rabbitmqctl("list_queues", "--no-table-headers", "--quiet", "name", "messages").split("\n")) {
-            String[] f = line.trim().split("\t");
-            if (f.length == 2 && f[0].equals(queue)) {
-                return Long.parseLong(f[1].trim());
-            }
-        }
-        return -1;
-    }
-
-    private static String rabbitmqctl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("rabbitmqctl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("rabbitmqctl " + String.join(" ", args) + ": " + out).isZero();
-        return out;
     }
 
     private static int freePort() throws Exception {

@@ -25,7 +25,7 @@ public class JobProgress {
     public static final int MAX_SAMPLES = 20_000;
 
     /** A job's live numbers. */
-    public static final class Tally {
+    public static final class Tally implements dev.taskfarm.metrics.JobFigures {
         final String jobId;
         final int total;
         final long startedAt;
@@ -77,33 +77,40 @@ public class JobProgress {
             return rtt[i] / 1000;
         }
 
+        @Override
         public String jobId() {
             return jobId;
         }
 
+        @Override
         public int done() {
             return done;
         }
 
+        @Override
         public int failed() {
             return failed;
         }
 
+        @Override
         public int total() {
             return total;
         }
 
+        @Override
         public int published() {
             return published.get();
         }
 
         /** Results per second since the job started. */
+        @Override
         public double rate() {
             long end = endedAt;
             return JobProgress.rate(done, startedAt, end > 0 ? end : System.currentTimeMillis());
         }
 
         /** Seconds until every task is done at the current rate, or -1 when unknown. */
+        @Override
         public long etaSeconds() {
             return JobProgress.etaSeconds(total, done, rate());
         }

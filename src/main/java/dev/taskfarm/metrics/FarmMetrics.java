@@ -21,7 +21,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 
-import dev.taskfarm.collect.JobProgress;
 
 /**
  * taskfarm's own metrics, registered in the Micrometer registry that camel-micrometer-prometheus
@@ -151,12 +150,12 @@ public class FarmMetrics implements StartupListener {
     }
 
     /** Gauges of a job's live numbers, read from its progress tally. */
-    public void jobStarted(JobProgress.Tally tally) {
+    public void jobStarted(JobFigures tally) {
         sweep();
         withRegistry(r -> registerJob(r, tally));
     }
 
-    private void registerJob(MeterRegistry r, JobProgress.Tally tally) {
+    private void registerJob(MeterRegistry r, JobFigures tally) {
         String job = tally.jobId();
         remove(job);
         List<Meter> list = new CopyOnWriteArrayList<>();
@@ -166,7 +165,7 @@ public class FarmMetrics implements StartupListener {
         list.add(jobGauge(r, "taskfarm.job.tasks", job, "failed", tally, t -> t.failed()));
         list.add(Gauge.builder("taskfarm.job.progress.ratio", tally, t -> t.total() == 0 ? 0 : (double) t.done() / t.total())
                 .description("Share of the job's tasks with a result").tag("job", job).strongReference(true).register(r));
-        list.add(Gauge.builder("taskfarm.job.rate", tally, JobProgress.Tally::rate).baseUnit("tasks.per.second")
+        list.add(Gauge.builder("taskfarm.job.rate", tally, JobFigures::rate).baseUnit("tasks.per.second")
                 .description("Results per second since the job started").tag("job", job).strongReference(true).register(r));
         list.add(Gauge.builder("taskfarm.job.eta", tally, t -> Math.max(0, t.etaSeconds())).baseUnit("seconds")
                 .description("Estimated time until every task has a result").tag("job", job).strongReference(true).register(r));

@@ -6,8 +6,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 
-import dev.taskfarm.work.CancelledJobs;
-
 /**
  * Control broadcasts on the control exchange (fanout, docs/WIRE.md "Cancel"): today one kind,
  * {@code cancel}, which tells every worker to skip the remaining tasks of a job. Body
@@ -20,10 +18,11 @@ public class ControlMessages {
     public static final String CONTROL = "TaskfarmControl";
     public static final String CANCEL = "cancel";
 
-    private final CancelledJobs cancelled;
+    private final java.util.function.Consumer<String> onCancel;
 
-    public ControlMessages(CancelledJobs cancelled) {
-        this.cancelled = cancelled;
+    /** @param onCancel told the job id of every cancel received (the worker's cancelled jobs) */
+    public ControlMessages(java.util.function.Consumer<String> onCancel) {
+        this.onCancel = onCancel;
     }
 
     /** Turns the exchange (header TaskfarmJobId) into a cancel broadcast. */
@@ -44,7 +43,7 @@ public class ControlMessages {
     public void receive(Exchange exchange) {
         Message m = exchange.getMessage();
         if (CANCEL.equals(m.getHeader(CONTROL, String.class))) {
-            cancelled.add(m.getHeader(Wire.JOB_ID, String.class));
+            onCancel.accept(m.getHeader(Wire.JOB_ID, String.class));
         }
     }
 }

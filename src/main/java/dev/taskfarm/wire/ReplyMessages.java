@@ -322,12 +322,9 @@ public class ReplyMessages {
     }
 
     static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root && root instanceof dev.taskfarm.work.TaskFailedException) {
-            root = root.getCause();
-        }
-        String msg = root.getMessage();
-        return msg == null || msg.isBlank() ? root.getClass().getSimpleName() : msg;
+        // a failed task's exception already carries its compute's message (TaskFailedException)
+        String msg = e.getMessage();
+        return msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg;
     }
 
     static String errorBody(String message) {

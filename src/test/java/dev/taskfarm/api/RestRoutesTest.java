@@ -109,7 +109,7 @@ class RestRoutesTest extends CamelMainTestSupport {
                 Duration.ofMinutes(15), 1, 100, chunks));
         registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),
                 cancelled, 1000, chunks));
-        registry.bind("controlMessages", new ControlMessages(cancelled));
+        registry.bind("controlMessages", new ControlMessages(cancelled::add));
         registry.bind("webPage", new WebPage());
         context.addStartupListener(new HttpErrors());
         // never connected: the control exchange's endpoint is a mock here

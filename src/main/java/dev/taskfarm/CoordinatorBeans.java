@@ -1,0 +1,127 @@
+package dev.taskfarm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+import dev.taskfarm.broker.QueueMonitor;
+import dev.taskfarm.broker.QueueTopology;
+import dev.taskfarm.collect.GroupCommit;
+import dev.taskfarm.collect.JobProgress;
+import dev.taskfarm.collect.JobWatchdog;
+import dev.taskfarm.collect.LedgerAggregationRepository;
+import dev.taskfarm.collect.ReplyBuffer;
+import dev.taskfarm.collect.ReplyGate;
+import dev.taskfarm.collect.ResultAggregation;
+import dev.taskfarm.collect.ResultWriter;
+import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.chunk.ChunkPlanner;
+import dev.taskfarm.intake.Admission;
+import dev.taskfarm.intake.InboxClaims;
+import dev.taskfarm.intake.JobIntake;
+import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.wire.DeadLetteredChunks;
+import dev.taskfarm.wire.ReplyMessages;
+import dev.taskfarm.wire.RequestMessages;
+
+/**
+ * The coordinator role: the job ledger, intake and publishing, the collector (reply gate, group
+ * commit, Aggregator repository, result writer), the watchdog and the queue monitor; the
+ * progress of jobs that were running before a restart is restored.
+ */
+public class CoordinatorBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorBeans.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings s = new Settings(context);
+        if (!s.role().coordinates()) {
+            return;
+        }
+        Registry registry = context.getRegistry();
+        QueueTopology topology = Closer.bean(context, "queueTopology", QueueTopology.class);
+        FarmMetrics metrics = Closer.bean(context, "farmMetrics", FarmMetrics.class);
+        JobLedger ledger = ledger(context, s);
+        JobProgress progress = new JobProgress(s.integer("taskfarm.progress.interval-ms"), metrics);
+        registry.bind("jobLedger", ledger);
+        registry.bind("jobProgress", progress);
+        ComputeRegistry computes = Closer.bean(context, "computeRegistry", ComputeRegistry.class);
+        CachingConnectionFactory cf = Closer.bean(context, "connectionFactory", CachingConnectionFactory.class);
+        ChunkPlanner chunks = Chunking.planner(s, cf, topology.requests());
+        registry.bind("chunkPlanner", chunks);
+        registry.bind("computeCosts", chunks.costs());
+        registry.bind("deadLetteredChunks", new DeadLetteredChunks(topology.requests()));
+        registry.bind("jobIntake", new JobIntake(ledger, computes, progress, s.text("taskfarm.job.default-compute"),
+                s.duration("taskfarm.job.timeout"), Chunking.defaultSize(s), s.integer("taskfarm.publish.batch-size"),
+                chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks"))));
+        String instance = s.optional("taskfarm.instance-id");
+        InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(),
+                instance != null ? instance : ReplyMessages.hostName() + ":" + Path.of("").toAbsolutePath());
+        registry.bind("inboxClaims", claims);
+        context.addService(claims);
+        registry.bind("requestMessages", new RequestMessages(topology.replies()));
+
+        ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.integer("taskfarm.collector.commit-size"),
+                s.integer("taskfarm.collector.commit-interval-ms"),
+                context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "taskfarm-commit"));
+        context.addService(new Closer(buffer));
+        registry.bind("replyBuffer", buffer);
+        registry.bind("groupCommit", new GroupCommit(buffer));
+        registry.bind("replyGate", new ReplyGate(buffer, metrics));
+        registry.bind("resultAggregation", new ResultAggregation());
+        registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
+        registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.text("taskfarm.outbox")), ndjsonFrom(s)));
+        registry.bind("jobWatchdog", new JobWatchdog(ledger, s.integer("taskfarm.watchdog.grace-ms")));
+        registry.bind("queueMonitor", new QueueMonitor(cf, topology, metrics));
+        for (JobRow job : ledger.inStatus(JobRow.RUNNING)) {
+            progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
+        }
+    }
+
+    /** Jobs from this many tasks get an NDJSON result file (taskfarm.result.format / .ndjson-from). */
+    static long ndjsonFrom(Settings s) {
+        String format = s.text("taskfarm.result.format");
+        return switch (format) {
+            case "json" -> Long.MAX_VALUE;
+            case "ndjson" -> 0;
+            case "auto" -> s.integer("taskfarm.result.ndjson-from");
+            default -> throw new IllegalStateException("taskfarm.result.format must be auto, json or ndjson, got \"" + format + "\"");
+        };
+    }
+
+    private static JobLedger ledger(CamelContext context, Settings s) throws Exception {
+        HikariConfig hc = new HikariConfig();
+        String url = s.optional("taskfarm.ledger.url");
+        if (url == null) {
+            Path data = Path.of(s.text("taskfarm.data"));
+            Files.createDirectories(data);
+            // WRITE_DELAY=0: a commit is on disk when commit() returns. H2's default (500 ms) loses
+            // the last committed results when the process is killed, after their replies were acked.
+            url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        }
+        hc.setJdbcUrl(url);
+        String user = s.optional("taskfarm.ledger.username");
+        String password = s.optional("taskfarm.ledger.password");
+        hc.setUsername(user == null && url.startsWith("jdbc:h2:") ? "sa" : user);
+        hc.setPassword(password == null && url.startsWith("jdbc:h2:") ? "" : password);
+        hc.setMaximumPoolSize(s.integer("taskfarm.ledger.pool-size"));
+        hc.setPoolName("taskfarm-ledger");
+        HikariDataSource ds = new HikariDataSource(hc);
+        context.addService(new Closer(ds));
+        JobLedger ledger = new JobLedger(ds);
+        ledger.createSchema();
+        LOG.info("Job ledger: {}", url.replaceAll("password=[^;&]*", "password=***"));
+        return ledger;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.taskfarm.amqp;
+
+import java.util.BitSet;
+
+import com.rabbitmq.client.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settles the deliveries of one consumer channel. A delivery whose exchange failed is rejected
+ * with requeue at once. Completed deliveries are acknowledged together, with one multiple-ack up
+ * to the highest tag below which every delivery is settled, when that frontier moved by
+ * {@code batch} or no delivery of the channel is still being processed, so a burst of completions (a
+ * group commit) costs one frame, not one per reply. Everything lives and dies with its channel:
+ * a new channel gets a new settler, so a delivery tag is only ever sent on the channel that
+ * delivered it; once the channel is closed nothing is sent (the broker redelivers).
+ */
+final class DeliverySettler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliverySettler.class);
+
+    private final Channel channel;
+    private final int batch;
+    /** settled[i]: delivery tag {@code base + i} is settled (acked or nacked) but maybe not yet acknowledged. */
+    private final BitSet settled = new BitSet();
+    private final BitSet nacked = new BitSet();
+    private long base = 1;
+    private long lastAcked;
+    private long open;
+
+    DeliverySettler(Channel channel, int batch) {
+        this.channel = channel;
+        this.batch = Math.max(1, batch);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    synchronized void delivered() {
+        open++;
+    }
+
+    synchronized void settle(long tag, boolean ok) {
+        open--;
+        if (!channel.isOpen()) {
+            LOG.debug("Delivery {} not settled: its channel closed, the broker delivers it again", tag);
+            return;
+        }
+        try {
+            int i = (int) (tag - base);
+            if (!ok) {
+                channel.basicNack(tag, false, true);
+                nacked.set(i);
+            }
+            settled.set(i);
+            int contiguous = settled.nextClearBit(0);
+            long frontier = base + contiguous - 1;
+            if (frontier >= base && (frontier - lastAcked >= batch || open == 0)) {
+                acknowledge(contiguous);
+            }
+        } catch (Exception e) {
+            LOG.debug("Delivery {} not settled ({}): the broker delivers it again", tag, e.getMessage());
+        }
+    }
+
+    /** Acknowledges the first {@code contiguous} settled tags with one multiple-ack (rejected ones are gone already). */
+    private void acknowledge(int contiguous) throws java.io.IOException {
+        int lastOk = contiguous - 1;
+        while (lastOk >= 0 && nacked.get(lastOk)) {
+            lastOk--;
+        }
+        if (lastOk >= 0) {
+            // must name a tag still unacknowledged on the channel, never a rejected one
+            channel.basicAck(base + lastOk, true);
+        }
+        lastAcked = base + contiguous - 1;
+        base += contiguous;
+        shift(settled, contiguous);
+        shift(nacked, contiguous);
+    }
+
+    private static void shift(BitSet bits, int n) {
+        BitSet rest = bits.get(n, Math.max(n, bits.length()));
+        bits.clear();
+        bits.or(rest);
+    }
+}
