@@ -56,6 +56,7 @@ class CollectRepliesRoutesTest {
                 context.getExecutorServiceManager().newSingleThreadScheduledExecutor(context, "test-commit"));
         Registry r = context.getRegistry();
         r.bind("replyBuffer", buffer);
+        r.bind("computeCosts", new dev.taskfarm.chunk.ComputeCosts());
         r.bind("replyGate", new ReplyGate(buffer, metrics));
         r.bind("groupCommit", new GroupCommit(buffer));
         r.bind("resultAggregation", new ResultAggregation());
