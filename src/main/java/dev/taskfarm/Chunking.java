@@ -24,7 +24,7 @@ final class Chunking {
 
     /** {@code taskfarm.publish.chunk-size}: {@code auto} = 0, else the tasks per message (1..10000). */
     static int defaultSize(Settings s) {
-        String v = s.get("taskfarm.publish.chunk-size", "auto").trim();
+        String v = s.text("taskfarm.publish.chunk-size").trim();
         if ("auto".equalsIgnoreCase(v)) {
             return 0;
         }
@@ -41,10 +41,10 @@ final class Chunking {
     }
 
     static ChunkPlanner planner(Settings s, CachingConnectionFactory connectionFactory, String requestsQueue) {
-        ChunkSizer sizer = new ChunkSizer(s.getDuration("taskfarm.publish.chunk-target", java.time.Duration.ofMillis(5))
-                .toNanos() / 1000, s.getInt("taskfarm.publish.chunk-messages-per-slot", 4), AUTO_MAX_CHUNK);
+        ChunkSizer sizer = new ChunkSizer(s.duration("taskfarm.publish.chunk-target").toNanos() / 1000,
+                s.integer("taskfarm.publish.chunk-messages-per-slot"), AUTO_MAX_CHUNK);
         return new ChunkPlanner(new ComputeCosts(), sizer,
-                new QueueConsumers(connectionFactory, requestsQueue, s.getInt("taskfarm.worker.consumers", 4)),
-                s.getDuration("taskfarm.publish.chunk-probe-wait", java.time.Duration.ofSeconds(2)).toMillis());
+                new QueueConsumers(connectionFactory, requestsQueue, s.integer("taskfarm.worker.consumers")),
+                s.duration("taskfarm.publish.chunk-probe-wait").toMillis());
     }
 }

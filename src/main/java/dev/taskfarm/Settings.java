@@ -54,7 +54,7 @@ public final class Settings {
         return v;
     }
 
-    public int getInt(String key, int defaultValue) {
+    private int getInt(String key, int defaultValue) {
         long v = getLong(key, defaultValue);
         if (v != (int) v) {
             throw new IllegalStateException("Setting " + key + " is too large: " + v);
@@ -62,7 +62,7 @@ public final class Settings {
         return (int) v;
     }
 
-    public long getLong(String key, long defaultValue) {
+    private long getLong(String key, long defaultValue) {
         String v = get(key, null);
         try {
             return v == null ? defaultValue : Long.parseLong(v);
@@ -71,12 +71,7 @@ public final class Settings {
         }
     }
 
-    public boolean getBoolean(String key, boolean defaultValue) {
-        String v = get(key, null);
-        return v == null ? defaultValue : Boolean.parseBoolean(v);
-    }
-
-    public Duration getDuration(String key, Duration defaultValue) {
+    private Duration getDuration(String key, Duration defaultValue) {
         String v = get(key, null);
         try {
             return v == null ? defaultValue : Duration.parse(v);

@@ -1,7 +1,6 @@
 package dev.taskfarm.durable;
 
 import java.nio.file.Path;
-import java.time.Duration;
 
 import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelConfiguration;
@@ -38,19 +37,17 @@ public class DurableBeans implements CamelConfiguration {
         JobLedger ledger = registry.lookupByNameAndType("jobLedger", JobLedger.class);
         CachingConnectionFactory cf = registry.lookupByNameAndType("connectionFactory", CachingConnectionFactory.class);
         RabbitAdmin admin = registry.lookupByNameAndType("amqpAdmin", RabbitAdmin.class);
-        String owner = s.get("taskfarm.instance-id", dev.taskfarm.wire.ReplyMessages.hostName() + ":"
-                + Path.of("").toAbsolutePath());
+        String instance = s.optional("taskfarm.instance-id");
+        String owner = instance != null ? instance : dev.taskfarm.wire.ReplyMessages.hostName() + ":"
+                + Path.of("").toAbsolutePath();
         JobLeases leases = new JobLeases(ledger.dataSource(), owner,
-                s.getDuration("taskfarm.lease.duration", Duration.ofSeconds(30)).toMillis());
+                s.duration("taskfarm.lease.duration").toMillis());
         leases.createSchema();
-        String inputDir = s.get("taskfarm.redrive.input-dir", null);
-        JobInputs inputs = new JobInputs(inputDir != null ? Path.of(inputDir) : Path.of(s.get("taskfarm.data", "data"), "inputs"));
-        QueueTopology topology = new QueueTopology(s.get("taskfarm.queue.requests", "taskfarm.requests"),
-                s.get("taskfarm.queue.replies", "taskfarm.replies"),
-                s.get("taskfarm.queue.dead-letters", "taskfarm.requests.dlq"),
-                s.getInt("taskfarm.queue.delivery-limit", 5));
+        String inputDir = s.optional("taskfarm.redrive.input-dir");
+        JobInputs inputs = new JobInputs(inputDir != null ? Path.of(inputDir) : Path.of(s.text("taskfarm.data"), "inputs"));
+        QueueTopology topology = registry.lookupByNameAndType("queueTopology", QueueTopology.class);
         Redrive redrive = new Redrive(ledger, leases, inputs, () -> readyRequests(cf, topology, admin),
-                s.getDuration("taskfarm.redrive.stall-after", Duration.ofSeconds(60)).toMillis());
+                s.duration("taskfarm.redrive.stall-after").toMillis());
         redrive.sweep();
         registry.bind("jobLeases", leases);
         registry.bind("jobRedrive", redrive);
@@ -58,15 +55,15 @@ public class DurableBeans implements CamelConfiguration {
         registry.lookupByNameAndType("resultWriter", ResultWriter.class)
                 .addListener((job, status, file, tally) -> redrive.ended(job.jobId()));
         registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),
-                s.getDuration("taskfarm.cancel.announce-for", Duration.ofHours(1)).toMillis()));
+                s.duration("taskfarm.cancel.announce-for").toMillis()));
         CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
                 () -> depth(cf, topology.replies()));
         var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
         health.register(new CollectorHealthCheck(watch,
-                s.getDuration("taskfarm.health.ready-after", Duration.ofSeconds(30)).toMillis(), false));
+                s.duration("taskfarm.health.ready-after").toMillis(), false));
         health.register(new CollectorHealthCheck(watch,
-                s.getDuration("taskfarm.health.live-after", Duration.ofMinutes(3)).toMillis(), true));
-        LOG.info("Jobs owned as {} (lease {}), inputs kept in {}", owner, s.get("taskfarm.lease.duration", "PT30S"),
+                s.duration("taskfarm.health.live-after").toMillis(), true));
+        LOG.info("Jobs owned as {} (lease {}), inputs kept in {}", owner, s.text("taskfarm.lease.duration"),
                 inputs.dir());
     }
 
