@@ -49,7 +49,7 @@ public class WorkerBeans implements CamelConfiguration {
         long killAfter = s.duration("taskfarm.task.kill-after").toMillis();
         ComputeProcess process = isolation == RunawayGuard.Isolation.THREAD ? null
                 : new ComputeProcess(java.util.Objects.requireNonNullElse(s.optional("taskfarm.task.process-jvm-options"), ""),
-                        permanent, killAfter);
+                        permanent, killAfter, s.optional("taskfarm.computes.dir"));
         return new RunawayGuard(isolation, computes, process, killAfter);
     }
 }

@@ -101,7 +101,7 @@ class ClusterIT {
             p.put("taskfarm.worker.consumers", "2");
             p.put("taskfarm.http.port", "0");
             if (w == 1) {
-                p.put("taskfarm.rabbitmq.url", "amqp://" + cluster.addresses(2) + "/");
+                p.put("taskfarm.rabbitmq.url", "amqp://" + cluster.addresses(2));
             } else {
                 p.put("taskfarm.rabbitmq.addresses", cluster.addresses(3));
             }

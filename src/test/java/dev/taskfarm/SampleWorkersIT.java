@@ -45,7 +45,9 @@ class SampleWorkersIT {
         SampleWorker.buildGo();
         farm = TestFarm.onTestBroker()
                 .with("taskfarm.role", "coordinator")
-                .with("taskfarm.computes.external", "nobody")
+                // sha256 too: only the sample workers serve it here, so their own checks decide
+                // (the coordinator's intake check of its built-in sha256 is not theirs)
+                .with("taskfarm.computes.external", "nobody,sha256")
                 .start();
         http = new Http(farm.baseUri());
         python = SampleWorker.start(Kind.PYTHON, farm);

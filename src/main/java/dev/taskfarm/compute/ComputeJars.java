@@ -37,7 +37,7 @@ public final class ComputeJars {
         return new URLClassLoader("taskfarm-computes", urls, parent);
     }
 
-    static List<Path> jars(Path dir) {
+    public static List<Path> jars(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }

@@ -99,6 +99,11 @@ public class ComputeRegistry {
         return external.contains(name) || find(name) != null;
     }
 
+    /** Whether the name is listed in taskfarm.computes.external: served by workers of their own rules. */
+    public boolean isExternal(String name) {
+        return external.contains(name);
+    }
+
     /** Every name a job may use, for error messages. */
     public Set<String> names() {
         Set<String> names = new TreeSet<>(discovered.keySet());

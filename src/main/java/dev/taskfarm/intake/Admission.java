@@ -30,7 +30,8 @@ public class Admission {
             throw new BadJobException("the job has " + spec.taskCount() + " tasks, more than the limit of " + maxTasks
                     + " per job (taskfarm.job.max-tasks): split it into several jobs");
         }
-        Compute compute = computes.find(computeName);
+        // a compute listed as external is served by other workers, whose own rules decide
+        Compute compute = computes.isExternal(computeName) ? null : computes.find(computeName);
         if (compute == null || !validates(compute)) {
             return;
         }

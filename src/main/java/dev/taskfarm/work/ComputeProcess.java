@@ -49,6 +49,14 @@ public class ComputeProcess implements AutoCloseable {
      * @param killAfterMs    how long a stopped task may still run before its child is killed
      */
     public ComputeProcess(String jvmOptions, String permanent, long killAfterMs) {
+        this(jvmOptions, permanent, killAfterMs, null);
+    }
+
+    /**
+     * @param computesDir {@code taskfarm.computes.dir} (null or empty: none): its jars are on the
+     *                    child's class path too, so custom computes run there as in the worker
+     */
+    public ComputeProcess(String jvmOptions, String permanent, long killAfterMs, String computesDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String option : jvmOptions.trim().split("\\s+")) {
@@ -56,7 +64,13 @@ public class ComputeProcess implements AutoCloseable {
                 cmd.add(option);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ComputeHost.class.getName(), permanent));
+        StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
+        if (computesDir != null && !computesDir.isBlank()) {
+            for (Path jar : dev.taskfarm.compute.ComputeJars.jars(Path.of(computesDir))) {
+                cp.append(java.io.File.pathSeparator).append(jar.toAbsolutePath());
+            }
+        }
+        cmd.addAll(List.of("-cp", cp.toString(), ComputeHost.class.getName(), permanent));
         this.command = List.copyOf(cmd);
         this.killAfterMs = killAfterMs;
     }
