@@ -92,7 +92,13 @@ public class ReplyGate {
         Message in = exchange.getMessage();
         String verdict = exchange.getProperty(Exchange.SPLIT_INDEX) != null ? verdict(in) : readAndCheck(in);
         in.setHeader(Collect.VERDICT, verdict);
-        if (!Collect.ACCEPT.equals(verdict)) {
+        if (verdict.startsWith("job ")) {
+            // late replies of a cancelled or ended job: routine, counted (taskfarm_replies_dropped_total)
+            LOG.debug("Dropped reply {}: {}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID), verdict);
+        } else if (verdict.startsWith("duplicate")) {
+            // a redelivery after a crash or a reconnect: expected, at most a few per fault
+            LOG.info("Dropped reply {}: {}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID), verdict);
+        } else if (!Collect.ACCEPT.equals(verdict)) {
             LOG.warn("Dropped reply {}: {}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID), verdict);
         }
     }

@@ -115,8 +115,9 @@ public class FarmMetrics implements StartupListener {
         counter(ok ? COMPLETED : FAILED).increment();
     }
 
-    public void taskSkipped() {
-        counter(SKIPPED).increment();
+    /** Tasks of a cancelled job a worker acknowledged without running them: one, or a chunk's. */
+    public void taskSkipped(@org.apache.camel.Header("TaskfarmChunkSize") Integer chunkSize) {
+        counter(SKIPPED).increment(chunkSize == null ? 1 : chunkSize);
     }
 
     /** A reply broke the wire contract; {@code problem} says how (a short name). */

@@ -210,10 +210,12 @@ public class ComputeRunner implements AutoCloseable {
                 } catch (TimeoutException e) {
                     if ((System.nanoTime() - attemptStarted.get()) / 1_000_000 >= taskTimeoutMs) {
                         int stuck = current.get();
-                        future.cancel(true);
-                        guard.watch(runner, label(m, stuck));
+                        // the timeout is the task's outcome, set before the interrupt, which the
+                        // compute answers with an InterruptedException ("interrupted") of its own
                         out.compareAndSet(stuck, null, errorOutcome("task ran longer than the task timeout of "
                                 + taskTimeoutMs + " ms"));
+                        future.cancel(true);
+                        guard.watch(runner, label(m, stuck));
                         next = stuck + 1;
                         break;
                     }

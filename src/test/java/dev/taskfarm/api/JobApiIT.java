@@ -324,6 +324,9 @@ class JobApiIT {
             assertThat(metrics).contains("taskfarm_jobs_finished_total{status=\"completed\"}");
         });
         // JVM and process meters (Micrometer binders), and the queue consumers the farm view shows
+        // the GC pause timer has a series once a collection has happened: ask for one (the farm is in this JVM)
+        System.gc();
+        await().until(() -> http.get("/observe/metrics").body().contains("jvm_gc_pause_seconds_sum"));
         String metrics = http.get("/observe/metrics").body();
         assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
                 "process_cpu_usage ", "process_uptime_seconds ", "process_files_open_files ",

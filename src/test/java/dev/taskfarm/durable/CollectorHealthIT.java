@@ -36,7 +36,9 @@ class CollectorHealthIT {
             JobLedger ledger = farm.context().getRegistry().lookupByNameAndType("jobLedger", JobLedger.class);
             long now = System.currentTimeMillis();
             ledger.register("wedged", "sha256", REPLIES, now, now + 600_000);
-            assertThat(http.get("/observe/health/ready").statusCode()).isEqualTo(200);
+            // ready once the consumers have subscribed
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> http.get("/observe/health/ready").statusCode() == 200);
 
             try (Connection lock = ledger.dataSource().getConnection()) {
                 lock.setAutoCommit(false);

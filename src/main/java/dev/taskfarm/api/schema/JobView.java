@@ -23,7 +23,24 @@ public record JobView(
         @Schema(description = "seconds until done at the current rate; null when unknown", nullable = true) Long etaSeconds,
         @Schema(description = "when the job was accepted", format = "date-time") String startedAt,
         @Schema(description = "when it ended; null while running", format = "date-time", nullable = true) String finishedAt,
+        @Schema(description = "how the job's tasks are packed into request messages (absent for a job this "
+                + "coordinator did not publish)") Chunking chunking,
         Links links) {
+
+    /** Tasks per request message: fixed (the job's or the setting's size) or auto (sized from the compute's cost). */
+    @Schema(name = "JobChunking", requiredProperties = {"mode"})
+    public record Chunking(
+            @Schema(allowableValues = {"fixed", "auto"}) String mode,
+            @Schema(description = "fixed: tasks per message") Integer size,
+            @Schema(description = "request messages published so far (fixed: in all)") Integer messages,
+            @Schema(description = "auto: the compute's measured cost per task, null while unknown", nullable = true)
+            Double costMicrosPerTask,
+            @Schema(description = "auto: worker slots the sizes were chosen for") Integer slots,
+            @Schema(description = "auto: tasks in the first message") Integer first,
+            @Schema(description = "auto: tasks in the largest message") Integer largest,
+            @Schema(description = "auto: tasks in the smallest message") Integer smallest,
+            @Schema(description = "auto: tasks in the last message") Integer last) {
+    }
 
     /** Where to find the job and its results. */
     @Schema(name = "JobLinks", requiredProperties = {"self", "results"})
