@@ -37,6 +37,10 @@ public class BrokerBeans implements CamelConfiguration {
         Settings s = new Settings(context);
         Registry registry = context.getRegistry();
         LOG.info("taskfarm starting as role {}", s.role().name().toLowerCase());
+        if (s.role().coordinates() || usesEmbeddedBroker(s)) {
+            // the ledger, the embedded broker's store, spool and kept inputs: one process per directory
+            context.addService(new Closer(DataDirectoryLock.acquire(Path.of(s.text("taskfarm.data")))));
+        }
         CachingConnectionFactory cf = connectionFactory(context, s);
         registry.bind("connectionFactory", cf);
         // requests and replies: taskfarm-amqp endpoints (acks and confirms are the endpoint's business)
@@ -74,11 +78,16 @@ public class BrokerBeans implements CamelConfiguration {
         return cf;
     }
 
-    private static ConnectionFactory brokerFactory(CamelContext context, Settings s) throws Exception {
+    private static boolean usesEmbeddedBroker(Settings s) {
         String mode = s.text("taskfarm.broker");
         boolean configured = s.optional("taskfarm.rabbitmq.url") != null || s.optional("taskfarm.rabbitmq.host") != null
                 || s.optional("taskfarm.rabbitmq.addresses") != null;
-        if ("embedded".equals(mode) || "auto".equals(mode) && !configured) {
+        return "embedded".equals(mode) || "auto".equals(mode) && !configured;
+    }
+
+    private static ConnectionFactory brokerFactory(CamelContext context, Settings s) throws Exception {
+        String mode = s.text("taskfarm.broker");
+        if (usesEmbeddedBroker(s)) {
             String password = s.optional("taskfarm.embedded.password");
             password = password != null ? password : UUID.randomUUID().toString();
             // its queues and messages are kept under the data directory: a restart loses nothing

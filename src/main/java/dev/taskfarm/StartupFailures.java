@@ -48,6 +48,9 @@ final class StartupFailures {
     /** The one-line explanation of a known start-up failure. */
     static Optional<String> explain(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataDirectoryLock.InUseException inUse) {
+                return Optional.of(inUse.getMessage());
+            }
             if (t instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_IN_USE) {
                 return Optional.of(dataDirectoryInUse(sql.getMessage()));
             }
