@@ -21,7 +21,6 @@ import dev.taskfarm.broker.BrokerConnection;
 import dev.taskfarm.broker.BrokerHealthCheck;
 import dev.taskfarm.broker.EmbeddedBroker;
 import dev.taskfarm.broker.QueueTopology;
-import dev.taskfarm.wire.ReplyMessages;
 
 /**
  * Every role: the one AMQP connection factory of the process (starting the embedded broker when
@@ -69,9 +68,7 @@ public class BrokerBeans implements CamelConfiguration {
         // consumers run on this pool (one thread per busy consumer, not 2 x cores)
         var consumerPool = context.getExecutorServiceManager().newCachedThreadPool(this, "taskfarm-amqp-connection");
         // unique per process, so an operator (or a test) can find and close exactly this farm's connection
-        String instance = s.optional("taskfarm.instance-id");
-        String connectionName = "taskfarm-" + s.role().name().toLowerCase() + "@"
-                + (instance != null ? instance : ReplyMessages.hostName() + ":" + Path.of("").toAbsolutePath());
+        String connectionName = "taskfarm-" + s.role().name().toLowerCase() + "@" + s.instanceId();
         CachingConnectionFactory cf = BrokerConnection.caching(rabbit, connectionName,
                 s.integer("taskfarm.rabbitmq.channel-cache-size"), consumerPool);
         LOG.info("AMQP broker: {} as user {}", BrokerConnection.describe(cf), cf.getUsername());

@@ -31,7 +31,6 @@ import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
 import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.DeadLetteredChunks;
-import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.wire.RequestMessages;
 
 /**
@@ -65,9 +64,7 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("jobIntake", new JobIntake(ledger, computes, progress, s.text("taskfarm.job.default-compute"),
                 s.duration("taskfarm.job.timeout"), Chunking.defaultSize(s), s.integer("taskfarm.publish.batch-size"),
                 chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks"))));
-        String instance = s.optional("taskfarm.instance-id");
-        InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(),
-                instance != null ? instance : ReplyMessages.hostName() + ":" + Path.of("").toAbsolutePath());
+        InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(), s.instanceId());
         registry.bind("inboxClaims", claims);
         context.addService(claims);
         registry.bind("requestMessages", new RequestMessages(topology.replies()));

@@ -80,6 +80,12 @@ public final class Settings {
         }
     }
 
+    /** taskfarm.instance-id, else host:working directory: names this process's connection, inbox claims and job leases. */
+    public String instanceId() {
+        String id = optional("taskfarm.instance-id");
+        return id != null ? id : dev.taskfarm.wire.ReplyMessages.hostName() + ":" + java.nio.file.Path.of("").toAbsolutePath();
+    }
+
     public Role role() {
         return Role.parse(text("taskfarm.role"));
     }

@@ -61,7 +61,7 @@ public final class TaskfarmApp {
         main.configure().addConfiguration(WorkerBeans.class);
         main.configure().addConfiguration(CoordinatorBeans.class);
         main.configure().addConfiguration(ApiBeans.class);
-        main.configure().addConfiguration(dev.taskfarm.durable.DurableBeans.class);
+        main.configure().addConfiguration(DurableBeans.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {

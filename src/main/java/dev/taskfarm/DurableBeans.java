@@ -1,4 +1,4 @@
-package dev.taskfarm.durable;
+package dev.taskfarm;
 
 import java.nio.file.Path;
 
@@ -11,8 +11,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
-import dev.taskfarm.Settings;
 import dev.taskfarm.broker.QueueTopology;
+import dev.taskfarm.durable.CancelAnnouncer;
+import dev.taskfarm.durable.CollectorHealthCheck;
+import dev.taskfarm.durable.CollectorWatch;
+import dev.taskfarm.durable.JobInputs;
+import dev.taskfarm.durable.JobLeases;
+import dev.taskfarm.durable.Redrive;
 import dev.taskfarm.collect.ResultWriter;
 import dev.taskfarm.intake.JobIntake;
 import dev.taskfarm.ledger.JobLedger;
@@ -37,9 +42,7 @@ public class DurableBeans implements CamelConfiguration {
         JobLedger ledger = registry.lookupByNameAndType("jobLedger", JobLedger.class);
         CachingConnectionFactory cf = registry.lookupByNameAndType("connectionFactory", CachingConnectionFactory.class);
         RabbitAdmin admin = registry.lookupByNameAndType("amqpAdmin", RabbitAdmin.class);
-        String instance = s.optional("taskfarm.instance-id");
-        String owner = instance != null ? instance : dev.taskfarm.wire.ReplyMessages.hostName() + ":"
-                + Path.of("").toAbsolutePath();
+        String owner = s.instanceId();
         JobLeases leases = new JobLeases(ledger.dataSource(), owner,
                 s.duration("taskfarm.lease.duration").toMillis());
         leases.createSchema();
