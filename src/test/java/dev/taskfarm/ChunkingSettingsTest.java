@@ -13,7 +13,13 @@ class ChunkingSettingsTest {
 
     static int chunkSize(String value) {
         DefaultCamelContext context = new DefaultCamelContext();
+        // the defaults live in application.properties only
         Properties p = new Properties();
+        try (var in = ChunkingSettingsTest.class.getResourceAsStream("/application.properties")) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         if (value != null) {
             p.setProperty("taskfarm.publish.chunk-size", value);
         }
