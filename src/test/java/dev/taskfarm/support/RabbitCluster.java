@@ -63,10 +63,11 @@ public final class RabbitCluster implements AutoCloseable {
     }
 
     /** How many connections of this client-provided name node {@code node} holds (asked of node {@code askNode}). */
+    /** Connections whose name starts with {@code connectionName} (e.g. taskfarm-worker, named taskfarm-worker@<instance>). */
     public int connectionsOn(int askNode, int node, String connectionName) throws Exception {
         int count = 0;
         for (String line : ctl(askNode, "list_connections", "pid", "client_properties").split("\n")) {
-            if (line.contains("\"" + connectionName + "\"") && line.contains("<tf" + node + "@localhost.")) {
+            if (line.contains("\"" + connectionName) && line.contains("<tf" + node + "@localhost.")) {
                 count++;
             }
         }
