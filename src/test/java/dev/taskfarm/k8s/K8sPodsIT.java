@@ -122,10 +122,9 @@ class K8sPodsIT {
         assertThat(metricsPath).isNotNull();
         assertThat(worker.get(metricsPath).body()).as("the scrape path of the pod annotations").contains("taskfarm_task_duration_seconds");
         for (PodProcess w : List.of(worker, camelKWorker)) {
-            // the listener container subscribes on its own thread, right after the route started
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(w.log()).contains("queue=" + queuePrefix + ".requests"));
             assertThat(w.log()).as(w.name() + " runs as a worker on the queues of this test")
                     .contains("taskfarm starting as role worker")
+                    .contains("Started worker (taskfarm-amqp://" + queuePrefix + ".requests)")
                     // 10 comes from k8s/common/application.properties (the jar says 20)
                     .containsPattern("taskfarm\\.worker\\.prefetch = 10\\b");
             assertThat(w.log()).as(w.name() + " loads the worker routes only").contains("Started worker (").doesNotContain("collect-replies");
