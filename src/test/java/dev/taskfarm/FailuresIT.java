@@ -15,6 +15,7 @@ import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Failures worth their name, on the real RabbitMQ: an error that retrying cannot fix is not
@@ -74,9 +75,14 @@ class FailuresIT {
     }
 
     @Test
-    void aMissingFieldOfABuiltInComputeFailsAtOnceWithOneLine() throws Exception {
-        failsWithOneLogLine("no-seed", "{\"compute\":\"sha256\",\"tasks\":[{\"seed\":\"a\"},{\"rounds\":2}]}",
-                "sha256 needs a text field 'seed'");
+    void aMissingFieldOfABuiltInComputeIsRefusedAtIntakeNeverRetried() throws Exception {
+        // the built-in computes check every task at intake (admission control): such a task never
+        // reaches a worker, so nothing is computed or retried
+        farm.submit("no-seed.json", "{\"compute\":\"sha256\",\"tasks\":[{\"seed\":\"a\"},{\"rounds\":2}]}");
+        java.nio.file.Path reason = farm.inbox().resolve(".error").resolve("no-seed.json.error.txt");
+        await().atMost(Duration.ofSeconds(60)).until(() -> java.nio.file.Files.exists(reason));
+        assertThat(java.nio.file.Files.readString(reason))
+                .contains("task 1 is not a valid sha256 task: sha256 needs a text field 'seed'");
     }
 
     @Test
