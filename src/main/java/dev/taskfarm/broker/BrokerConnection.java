@@ -14,7 +14,7 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 /**
  * Where the RabbitMQ broker is and how to log in, from the {@code taskfarm.rabbitmq.*} settings:
- * {@code taskfarm.rabbitmq.url} ({@code amqp://user:pass@host:port/vhost}, parsed by the
+ * {@code taskfarm.rabbitmq.url} ({@code amqp://host:port/vhost}, user info optional; parsed by the
  * client library's {@link ConnectionFactory#setUri}), else host, port and virtual host. A URL
  * the client cannot use is a start-up error, never a silent fallback to localhost; a refused
  * login fails at once instead of being retried. Credentials never have defaults here.
