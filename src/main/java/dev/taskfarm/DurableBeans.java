@@ -2,7 +2,6 @@ package dev.taskfarm;
 
 import java.nio.file.Path;
 
-import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -60,7 +59,7 @@ public class DurableBeans implements CamelConfiguration {
         registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),
                 s.duration("taskfarm.cancel.announce-for").toMillis()));
         CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
-                () -> depth(cf, topology.replies()));
+                () -> depth(admin, topology.replies()));
         var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
         health.register(new CollectorHealthCheck(watch,
                 s.duration("taskfarm.health.ready-after").toMillis(), false));
@@ -82,9 +81,10 @@ public class DurableBeans implements CamelConfiguration {
     }
 
     /** Ready messages on a queue, -1 when it cannot be read. */
-    static long depth(CachingConnectionFactory cf, String queue) {
-        try (Channel ch = cf.createConnection().createChannel(false)) {
-            return ch.queueDeclarePassive(queue).getMessageCount();
+    static long depth(RabbitAdmin admin, String queue) {
+        try {
+            var info = admin.getQueueInfo(queue);
+            return info == null ? -1 : info.getMessageCount();
         } catch (Exception e) {
             return -1;
         }
