@@ -1,9 +1,10 @@
 package dev.taskfarm.work;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.apache.camel.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,55 +13,41 @@ import dev.taskfarm.wire.Wire;
 
 /**
  * The jobs this process knows to be cancelled, each remembered for a while (long enough for the
- * requests a job left in the queue to drain) and at most {@code capacity} of them. A worker skips
- * the tasks of these jobs without running them; a coordinator stops publishing their tasks.
- * Filled from the control broadcast (docs/WIRE.md, "Cancel"), and directly by the coordinator that
- * cancels a job.
+ * requests a job left in the queue to drain) and at most {@code capacity} of them: a Caffeine
+ * cache (expire after write, size bound; which entry a full cache forgets is Caffeine's choice).
+ * A worker skips the tasks of these jobs without running them; a coordinator stops publishing
+ * their tasks. Filled from the control broadcast (docs/WIRE.md, "Cancel"), and directly by the
+ * coordinator that cancels a job.
  */
 public class CancelledJobs {
 
     private static final Logger LOG = LoggerFactory.getLogger(CancelledJobs.class);
 
-    private final Map<String, Long> expiresAt = new ConcurrentHashMap<>();
-    private final long rememberMs;
-    private final int capacity;
+    private final Cache<String, Boolean> jobs;
 
     public CancelledJobs(Duration remember, int capacity) {
-        this.rememberMs = remember.toMillis();
-        this.capacity = capacity;
+        this(remember, capacity, Ticker.systemTicker());
+    }
+
+    CancelledJobs(Duration remember, int capacity, Ticker ticker) {
+        // maintenance (expiry, eviction) on the caller's thread: a cancel is rare, and a read that
+        // triggers it does a few map operations at most
+        this.jobs = Caffeine.newBuilder().expireAfterWrite(remember).maximumSize(capacity).ticker(ticker)
+                .executor(Runnable::run).build();
     }
 
     public void add(String jobId) {
         if (jobId == null || jobId.isBlank()) {
             return;
         }
-        long now = System.currentTimeMillis();
-        if (expiresAt.size() >= capacity) {
-            expiresAt.values().removeIf(t -> t < now);
-            if (expiresAt.size() >= capacity) {
-                // still full of live entries: forget the one closest to expiry
-                expiresAt.entrySet().stream().min(Map.Entry.comparingByValue())
-                        .ifPresent(oldest -> expiresAt.remove(oldest.getKey()));
-            }
-        }
-        if (expiresAt.put(jobId, now + rememberMs) == null) {
+        if (jobs.asMap().put(jobId, Boolean.TRUE) == null) {
             LOG.info("Job {} is cancelled: its pending tasks will be skipped", jobId);
         }
     }
 
+    /** One lookup in a concurrent map (plus Caffeine's expiry check): it runs for every task a worker takes. */
     public boolean isCancelled(String jobId) {
-        if (jobId == null) {
-            return false;
-        }
-        Long until = expiresAt.get(jobId);
-        if (until == null) {
-            return false;
-        }
-        if (until < System.currentTimeMillis()) {
-            expiresAt.remove(jobId, until);
-            return false;
-        }
-        return true;
+        return jobId != null && jobs.getIfPresent(jobId) != null;
     }
 
     /**
@@ -78,7 +65,9 @@ public class CancelledJobs {
         return !isCancelled(jobId);
     }
 
-    public int size() {
-        return expiresAt.size();
+    /** Jobs remembered now (expired and evicted ones removed first). */
+    public long size() {
+        jobs.cleanUp();
+        return jobs.estimatedSize();
     }
 }

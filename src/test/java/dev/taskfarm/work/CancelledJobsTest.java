@@ -1,6 +1,7 @@
 package dev.taskfarm.work;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +22,16 @@ class CancelledJobsTest {
 
     @Test
     void forgetsThemAfterTheirTime() {
-        CancelledJobs jobs = new CancelledJobs(Duration.ofMillis(-1), 10);
+        AtomicLong nanos = new AtomicLong();
+        CancelledJobs jobs = new CancelledJobs(Duration.ofMinutes(10), 10, nanos::get);
         jobs.add("a");
+        nanos.addAndGet(Duration.ofMinutes(9).toNanos());
+        jobs.add("b");
+        assertThat(jobs.isCancelled("a")).isTrue();
+        nanos.addAndGet(Duration.ofMinutes(2).toNanos());
         assertThat(jobs.isCancelled("a")).isFalse();
-        assertThat(jobs.size()).isZero();
+        assertThat(jobs.isCancelled("b")).isTrue();
+        assertThat(jobs.size()).isEqualTo(1);
     }
 
     @Test
