@@ -1,5 +1,7 @@
 package dev.taskfarm;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -21,9 +23,11 @@ public class SharedBeans implements CamelConfiguration {
         QueueTopology topology = Closer.bean(context, "queueTopology", QueueTopology.class);
         registry.bind("computeRegistry", new ComputeRegistry(context, java.util.Objects.requireNonNullElse(s.optional("taskfarm.computes.external"), "")));
         registry.bind("replyMessages", new ReplyMessages(topology.replies()));
-        FarmMetrics metrics = new FarmMetrics(context, s.duration("taskfarm.metrics.finished-job-retention"));
-        context.addStartupListener(metrics);
-        registry.bind("farmMetrics", metrics);
+        // the registry camel-micrometer-prometheus serves on /observe/metrics: it takes the bean named
+        // metricsRegistry before it would create one, so Camel's and taskfarm's meters live in one registry
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind("metricsRegistry", meters);
+        registry.bind("farmMetrics", new FarmMetrics(meters, s.duration("taskfarm.metrics.finished-job-retention")));
         CancelledJobs cancelled = new CancelledJobs(s.duration("taskfarm.cancel.remember"), s.integer("taskfarm.cancel.capacity"));
         registry.bind("cancelledJobs", cancelled);
         registry.bind("cancelledTask", cancelled.taskOfCancelledJob());

@@ -1,14 +1,12 @@
 package dev.taskfarm.metrics;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -17,15 +15,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.camel.CamelContext;
-import org.apache.camel.StartupListener;
-
 
 /**
- * taskfarm's own metrics, registered in the Micrometer registry that camel-micrometer-prometheus
- * serves on {@code /observe/metrics} (a private registry when metrics are off, so callers never
- * check). Prometheus names:
+ * taskfarm's own metrics, registered in the given Micrometer registry: in the farm the
+ * {@code PrometheusMeterRegistry} that {@code SharedBeans} binds as {@code metricsRegistry}, the
+ * name camel-micrometer-prometheus looks up before it would create one of its own, so Camel's
+ * meters and taskfarm's are served together on {@code /observe/metrics}. Prometheus names:
  * <ul>
  * <li>{@code taskfarm_tasks_published_total}, {@code taskfarm_tasks_completed_total},
  * {@code taskfarm_tasks_failed_total}, {@code taskfarm_tasks_skipped_total}: all jobs</li>
@@ -42,40 +37,23 @@ import org.apache.camel.StartupListener;
  * Per-job series are removed some time after the job ends (taskfarm.metrics.finished-job-retention),
  * so a long-running coordinator does not collect one series per job forever.
  */
-public class FarmMetrics implements StartupListener {
+public class FarmMetrics {
 
     private static final String[] PUBLISHED = {"taskfarm.tasks.published", "Tasks published on the requests queue"};
     private static final String[] COMPLETED = {"taskfarm.tasks.completed", "Tasks that ended with an ok result"};
     private static final String[] FAILED = {"taskfarm.tasks.failed", "Tasks that ended with an error result"};
     private static final String[] SKIPPED = {"taskfarm.tasks.skipped", "Tasks a worker skipped because their job was cancelled"};
 
-    private final CamelContext context;
+    private final MeterRegistry registry;
     private final Duration retention;
-    private volatile MeterRegistry registry;
     private final Map<String, List<Meter>> jobMeters = new ConcurrentHashMap<>();
     private final Map<String, Long> endedAt = new ConcurrentHashMap<>();
     private final Map<String, Meter> meters = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> holders = new ConcurrentHashMap<>();
 
-    private final List<Consumer<MeterRegistry>> pending = new ArrayList<>();
-
-    public FarmMetrics(CamelContext context, Duration retention) {
-        this.context = context;
+    public FarmMetrics(MeterRegistry registry, Duration retention) {
+        this.registry = registry;
         this.retention = retention;
-    }
-
-    /**
-     * Finds the registry camel-micrometer set up; camel-main creates it after taskfarm's beans, so
-     * meters asked for before the context starts are registered here.
-     */
-    @Override
-    public void onCamelContextStarting(CamelContext camelContext, boolean alreadyStarted) {
-        registry();
-    }
-
-    @Override
-    public void onCamelContextStarted(CamelContext camelContext, boolean alreadyStarted) {
-        registry();
         // counters exist from the start (at 0), so a dashboard never sees them appear late
         for (String[] c : new String[][] {PUBLISHED, COMPLETED, FAILED, SKIPPED}) {
             counter(c);
@@ -84,27 +62,7 @@ public class FarmMetrics implements StartupListener {
     }
 
     public MeterRegistry registry() {
-        MeterRegistry r = registry;
-        if (r != null) {
-            return r;
-        }
-        synchronized (this) {
-            if (registry == null) {
-                MeterRegistry found = context.getRegistry().findSingleByType(MeterRegistry.class);
-                registry = found != null ? found : new SimpleMeterRegistry();
-                pending.forEach(p -> p.accept(registry));
-                pending.clear();
-            }
-            return registry;
-        }
-    }
-
-    private synchronized void withRegistry(Consumer<MeterRegistry> action) {
-        if (registry != null) {
-            action.accept(registry);
-        } else {
-            pending.add(action);
-        }
+        return registry;
     }
 
     public void tasksPublished(int count) {
@@ -134,7 +92,7 @@ public class FarmMetrics implements StartupListener {
 
     private Counter tagged(String name, String help, String tag, String value) {
         return (Counter) meters.computeIfAbsent(name + "|" + value, n -> Counter.builder(name).description(help)
-                .tag(tag, value).register(registry()));
+                .tag(tag, value).register(registry));
     }
 
     public void taskDuration(long nanos) {
@@ -147,13 +105,13 @@ public class FarmMetrics implements StartupListener {
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(5))
-                .register(registry()));
+                .register(registry));
     }
 
     /** Gauges of a job's live numbers, read from its progress tally. */
     public void jobStarted(JobFigures tally) {
         sweep();
-        withRegistry(r -> registerJob(r, tally));
+        registerJob(registry, tally);
     }
 
     private void registerJob(MeterRegistry r, JobFigures tally) {
@@ -177,22 +135,22 @@ public class FarmMetrics implements StartupListener {
     /** Counts the finished job; its gauges stay for the retention period (frozen at the end). */
     public void jobFinished(String jobId, String status) {
         Counter.builder("taskfarm.jobs.finished").description("Jobs that ended, by final status")
-                .tag("status", status).register(registry()).increment();
+                .tag("status", status).register(registry).increment();
         endedAt.put(jobId, System.currentTimeMillis());
         sweep();
     }
 
     /** A gauge that reads a value when scraped (e.g. running jobs). */
     public void gauge(String name, String description, Supplier<Number> value) {
-        withRegistry(r -> meters.computeIfAbsent(name, n -> Gauge.builder(n, value, v -> v.get().doubleValue())
-                .description(description).strongReference(true).register(r)));
+        meters.computeIfAbsent(name, n -> Gauge.builder(n, value, v -> v.get().doubleValue())
+                .description(description).strongReference(true).register(registry));
     }
 
     /** A gauge with one tag, for a value this class is told (e.g. a queue depth). */
     public void set(String name, String description, String tag, String tagValue, double value) {
         AtomicLong holder = holders.computeIfAbsent(name + "|" + tagValue, k -> {
             AtomicLong h = new AtomicLong();
-            Gauge.builder(name, h, AtomicLong::get).description(description).tag(tag, tagValue).register(registry());
+            Gauge.builder(name, h, AtomicLong::get).description(description).tag(tag, tagValue).register(registry);
             return h;
         });
         holder.set((long) value);
@@ -217,7 +175,7 @@ public class FarmMetrics implements StartupListener {
 
     private Counter counter(String[] nameAndHelp) {
         return (Counter) meters.computeIfAbsent(nameAndHelp[0], n -> Counter.builder(n).description(nameAndHelp[1])
-                .register(registry()));
+                .register(registry));
     }
 
     private static <T> Meter jobGauge(MeterRegistry r, String name, String job, String state, T obj, ToDoubleFunction<T> f) {

@@ -101,7 +101,7 @@ class RestRoutesTest extends CamelMainTestSupport {
         ds.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         ledger = new JobLedger(ds);
         ledger.createSchema();
-        JobProgress progress = new JobProgress(60_000, new FarmMetrics(context, Duration.ofMinutes(1)));
+        JobProgress progress = new JobProgress(60_000, new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(1)));
         CancelledJobs cancelled = new CancelledJobs(Duration.ofHours(1), 100);
         // one task per message: nothing here measures compute costs
         ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), () -> 1, 0);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -41,7 +40,7 @@ class JobProgressTest {
     }
 
     static JobProgress progress(long intervalMs) {
-        return new JobProgress(intervalMs, new FarmMetrics(new DefaultCamelContext(), Duration.ofMinutes(5)));
+        return new JobProgress(intervalMs, new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(5)));
     }
 
     @Test

@@ -4,7 +4,6 @@ import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.collect.JobProgress;
@@ -14,20 +13,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FarmMetricsTest {
 
     static FarmMetrics metrics(MeterRegistry registry, Duration retention) {
-        DefaultCamelContext context = new DefaultCamelContext();
-        context.getRegistry().bind("registry", registry);
-        return new FarmMetrics(context, retention);
+        return new FarmMetrics(registry, retention);
     }
 
     @Test
-    void metersAskedForBeforeStartAreRegisteredInCamelsRegistry() {
+    void countersExistFromTheStartAndJobsGetGauges() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FarmMetrics metrics = metrics(registry, Duration.ofMinutes(5));
+        assertThat(registry.get("taskfarm.tasks.published").counter().count()).isZero();
+        assertThat(registry.get("taskfarm.task.duration").timer().count()).isZero();
         JobProgress progress = new JobProgress(1000, metrics);
         progress.track("job-1", 10, 0, 0, System.currentTimeMillis());
-        assertThat(registry.find("taskfarm.job.tasks").meters()).isEmpty();
-
-        metrics.onCamelContextStarted(null, false);
 
         assertThat(registry.get("taskfarm.jobs.running").gauge().value()).isEqualTo(1);
         assertThat(registry.get("taskfarm.job.tasks").tag("job", "job-1").tag("state", "total").gauge().value()).isEqualTo(10);
@@ -38,7 +34,6 @@ class FarmMetricsTest {
     void perJobSeriesGoAwayAfterTheRetention() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FarmMetrics metrics = metrics(registry, Duration.ofMillis(-1));
-        metrics.onCamelContextStarted(null, false);
         JobProgress progress = new JobProgress(1000, metrics);
         progress.track("job-2", 3, 0, 0, System.currentTimeMillis());
         assertThat(registry.find("taskfarm.job.progress.ratio").tag("job", "job-2").gauge()).isNotNull();
@@ -53,7 +48,6 @@ class FarmMetricsTest {
     void aFinishedJobsGaugesAreFrozenUntilTheyGo() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FarmMetrics metrics = metrics(registry, Duration.ofMinutes(5));
-        metrics.onCamelContextStarted(null, false);
         JobProgress progress = new JobProgress(1000, metrics);
         progress.track("job-3", 4, 4, 0, System.currentTimeMillis() - 2000);
         progress.finished("job-3", "completed");
@@ -68,7 +62,6 @@ class FarmMetricsTest {
     void taskDurationsFeedAHistogram() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FarmMetrics metrics = metrics(registry, Duration.ofMinutes(5));
-        metrics.onCamelContextStarted(null, false);
         metrics.taskDuration(Duration.ofMillis(12).toNanos());
         assertThat(registry.get("taskfarm.task.duration").timer().count()).isEqualTo(1);
     }

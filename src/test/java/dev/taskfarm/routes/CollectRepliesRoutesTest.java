@@ -50,7 +50,7 @@ class CollectRepliesRoutesTest {
         ds.setURL("jdbc:h2:mem:collect-route;DB_CLOSE_DELAY=-1");
         ledger = new JobLedger(ds);
         ledger.createSchema();
-        FarmMetrics metrics = new FarmMetrics(context, Duration.ofMinutes(1));
+        FarmMetrics metrics = new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(1));
         JobProgress progress = new JobProgress(60_000, metrics);
         ReplyBuffer buffer = new ReplyBuffer(ledger, progress, 250, 20,
                 context.getExecutorServiceManager().newSingleThreadScheduledExecutor(context, "test-commit"));
