@@ -30,7 +30,9 @@ public class WorkerBeans implements CamelConfiguration {
         }
         ComputeRegistry computes = Closer.bean(context, "computeRegistry", ComputeRegistry.class);
         String permanent = java.util.Objects.requireNonNullElse(s.optional("taskfarm.retry.permanent-errors"), "");
-        RunawayGuard guard = runawayGuard(s, computes, permanent);
+        var executors = context.getExecutorServiceManager();
+        RunawayGuard guard = runawayGuard(s, computes, permanent,
+                executors.newSingleThreadScheduledExecutor(RunawayGuard.class, "taskfarm-runaway-timer"));
         ConsumerTimeoutCheck.check(Closer.bean(context, "connectionFactory", CachingConnectionFactory.class),
                 guard.hardLimit(s.duration("taskfarm.task.timeout")), s.duration("taskfarm.rabbitmq.consumer-timeout"));
         context.addService(new Closer(guard));
@@ -38,18 +40,20 @@ public class WorkerBeans implements CamelConfiguration {
         ComputeRunner runner = new ComputeRunner(computes, s.duration("taskfarm.task.timeout").toMillis(),
                 new ComputeRunner.Retry(s.integer("taskfarm.retry.max"), s.integer("taskfarm.retry.delay-ms"),
                         Double.parseDouble(s.text("taskfarm.retry.backoff")), s.integer("taskfarm.retry.max-delay-ms")),
-                Closer.bean(context, "farmMetrics", FarmMetrics.class), new PermanentErrors(permanent), guard);
+                Closer.bean(context, "farmMetrics", FarmMetrics.class), new PermanentErrors(permanent), guard,
+                executors.newCachedThreadPool(ComputeRunner.class, "taskfarm-compute"));
         context.getRegistry().bind("computeRunner", runner);
         context.addService(new Closer(runner));
     }
 
     /** Soft and hard task time limits, and where computes run (taskfarm.task.*). */
-    private static RunawayGuard runawayGuard(Settings s, ComputeRegistry computes, String permanent) {
+    private static RunawayGuard runawayGuard(Settings s, ComputeRegistry computes, String permanent,
+            java.util.concurrent.ScheduledExecutorService timer) {
         RunawayGuard.Isolation isolation = RunawayGuard.Isolation.parse(s.text("taskfarm.task.isolation"));
         long killAfter = s.duration("taskfarm.task.kill-after").toMillis();
         ComputeProcess process = isolation == RunawayGuard.Isolation.THREAD ? null
                 : new ComputeProcess(java.util.Objects.requireNonNullElse(s.optional("taskfarm.task.process-jvm-options"), ""),
                         permanent, killAfter, s.optional("taskfarm.computes.dir"));
-        return new RunawayGuard(isolation, computes, process, killAfter);
+        return new RunawayGuard(isolation, computes, process, killAfter, timer);
     }
 }

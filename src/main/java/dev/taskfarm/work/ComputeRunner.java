@@ -2,7 +2,6 @@ package dev.taskfarm.work;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,11 +42,7 @@ public class ComputeRunner implements AutoCloseable {
     private final ComputeRegistry computes;
     private final long taskTimeoutMs;
     private final Retry retry;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "taskfarm-compute");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService pool;
 
     private final FarmMetrics metrics;
     private final PermanentErrors permanent;
@@ -69,9 +64,15 @@ public class ComputeRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * @param pool the threads computes run on (a cached pool of Camel's ExecutorServiceManager:
+     *             daemon threads, so a compute that ignores the interrupt after its timeout never
+     *             keeps the JVM from exiting); shut down now by {@link #close()}
+     */
     public ComputeRunner(ComputeRegistry computes, long taskTimeoutMs, Retry retry, FarmMetrics metrics,
-            PermanentErrors permanent, RunawayGuard guard) {
+            PermanentErrors permanent, RunawayGuard guard, ExecutorService pool) {
         this.computes = computes;
+        this.pool = pool;
         this.permanent = permanent;
         this.guard = guard;
         this.taskTimeoutMs = taskTimeoutMs;

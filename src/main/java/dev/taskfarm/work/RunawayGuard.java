@@ -4,7 +4,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,13 +53,12 @@ public class RunawayGuard implements AutoCloseable {
     private final long killAfterMs;
     private final Set<String> stuck = ConcurrentHashMap.newKeySet();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "taskfarm-runaway-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer;
 
-    public RunawayGuard(Isolation isolation, ComputeRegistry computes, ComputeProcess process, long killAfterMs) {
+    /** @param timer the kill timer (a single thread of Camel's ExecutorServiceManager), shut down by {@link #close()} */
+    public RunawayGuard(Isolation isolation, ComputeRegistry computes, ComputeProcess process, long killAfterMs,
+            ScheduledExecutorService timer) {
+        this.timer = timer;
         this.isolation = isolation;
         this.computes = computes;
         this.process = process;

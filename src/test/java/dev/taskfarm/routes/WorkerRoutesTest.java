@@ -49,13 +49,15 @@ class WorkerRoutesTest {
         context = RouteFiles.context(Map.of("taskfarm.queue.requests", "t.requests", "taskfarm.queue.replies", "t.replies",
                 "taskfarm.exchange.control", "t.control", "taskfarm.retry.max", "2", "taskfarm.retry.delay-ms", "1"));
         Registry r = context.getRegistry();
-        FarmMetrics metrics = new FarmMetrics(context, Duration.ofMinutes(1));
+        FarmMetrics metrics = new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(1));
         CancelledJobs cancelled = new CancelledJobs(Duration.ofMinutes(1), 100);
         r.bind("farmMetrics", metrics);
         ComputeRegistry computes = new ComputeRegistry(context, "");
         r.bind("computeRunner", new ComputeRunner(computes, 10_000, ComputeRunner.Retry.NONE, metrics,
                 new PermanentErrors("java.lang.IllegalArgumentException"),
-                new RunawayGuard(RunawayGuard.Isolation.THREAD, computes, null, 1_000)));
+                new RunawayGuard(RunawayGuard.Isolation.THREAD, computes, null, 1_000,
+                        context.getExecutorServiceManager().newSingleThreadScheduledExecutor(RunawayGuard.class, "timer")),
+                context.getExecutorServiceManager().newCachedThreadPool(ComputeRunner.class, "compute")));
         r.bind("replyMessages", new ReplyMessages("t.replies"));
         r.bind("cancelledJobs", cancelled);
         r.bind("cancelledTask", cancelled.taskOfCancelledJob());
