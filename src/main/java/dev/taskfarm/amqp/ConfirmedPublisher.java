@@ -25,11 +25,18 @@ import org.springframework.amqp.rabbit.connection.PublisherCallbackChannel;
  */
 final class ConfirmedPublisher implements PublisherCallbackChannel.Listener {
 
-    /** The broker's answer for one publish goes to its exchange's {@link Outcome}. */
+    /**
+     * The broker's answer for one publish goes to its exchange's {@link Outcome}. Its id is empty:
+     * CorrelationData's default id is a random UUID (a SecureRandom draw under a shared lock per
+     * message, 1.6% of a worker's CPU per tiny task), and a non-empty id also enters the channel's
+     * map of pending returns, which only mandatory publishes use (docs/BENCHMARKS.md, round 3
+     * per-message profile).
+     */
     static final class Correlation extends CorrelationData {
         final Outcome outcome;
 
         Correlation(Outcome outcome) {
+            super("");
             this.outcome = outcome;
         }
     }
@@ -124,6 +131,15 @@ final class ConfirmedPublisher implements PublisherCallbackChannel.Listener {
     @Override
     public void revoke(Channel revoked) {
         // the channel is closing: its pending confirms are settled as rejected by the channel
+    }
+
+    /**
+     * Spring's {@code addPendingConfirm} formats its listener into an assertion message on every
+     * publish: a constant saves the identity hash and hex formatting.
+     */
+    @Override
+    public String toString() {
+        return "ConfirmedPublisher";
     }
 
     @Override

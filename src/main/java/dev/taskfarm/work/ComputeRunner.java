@@ -29,14 +29,16 @@ import dev.taskfarm.wire.Wire;
  * so a task that hangs is cut off after the task timeout (and interrupted) instead of holding the
  * worker forever, and one that ignores the interruption is stopped for good at the hard limit.
  *
- * <p>A chunked request (header {@code TaskfarmChunkSize}, body a JSON array of tasks) is run task
- * by task; each task gets its own retries with backoff (the {@code taskfarm.retry.*} policy that
- * the route applies to single tasks) and its own timeout, and the body becomes an array of
+ * <p>A compute that throws is retried with backoff ({@link Retry}) unless its error is permanent;
+ * then the exception says how the task failed. A chunked request (header {@code TaskfarmChunkSize},
+ * body a JSON array of tasks) is run task by task; each task gets its own retries and its own
+ * timeout, and the body becomes an array of
  * per-task outcomes, {@code {"status":"ok","result":...}} or {@code {"status":"error","error":"..."}},
  * so one failing task does not fail its chunk.
  */
 public class ComputeRunner implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ComputeRunner.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ComputeRegistry computes;
@@ -49,7 +51,11 @@ public class ComputeRunner implements AutoCloseable {
     private final RunawayGuard guard;
 
     /**
-     * Retries of a failing task inside a chunk (single tasks are retried by the route).
+     * Retries of a failing task, a single one or one inside a chunk ({@code taskfarm.retry.*}): the
+     * only retries of a compute. The route's redelivery policy would run a whole chunk again, good
+     * tasks included, and with any redelivery enabled Camel copies every exchange before it enters
+     * the route (the worker's CPU per tiny task, docs/BENCHMARKS.md); so the worker route
+     * redelivers nothing.
      *
      * @param max        retries after the first attempt
      * @param delayMs    delay before the first retry
@@ -104,6 +110,25 @@ public class ComputeRunner implements AutoCloseable {
         if (task == null || !task.isObject()) {
             throw new TaskRejectedException("the task body must be a JSON object");
         }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                runOnce(m, compute, name, body, task);
+                return;
+            } catch (TaskFailedException e) {
+                if (attempt >= retry.max()) {
+                    throw e;
+                }
+                long delay = retry.delay(attempt);
+                LOG.debug("Task {} failed (attempt {} of {}), retried in {} ms: {}", label(m, 0), attempt + 1,
+                        retry.max() + 1, delay, e.getMessage());
+                Thread.sleep(delay);
+            }
+        }
+    }
+
+    /** One attempt at a single task: the result in the body, or the exception that says how it failed. */
+    private void runOnce(Message m, Compute compute, String name, byte[] body, JsonNode task)
+            throws TaskFailedException, TaskRejectedException, ComputeProcessLostException, InterruptedException {
         long started = System.nanoTime();
         if (guard.isolated(compute)) {
             byte[] result = guard.process().run(name, body, taskTimeoutMs, label(m, 0));
@@ -123,11 +148,9 @@ public class ComputeRunner implements AutoCloseable {
                 computeNanos[0] = System.nanoTime() - t0;
             }
         }));
+        JsonNode result;
         try {
-            JsonNode result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
-            metrics.taskDuration(System.nanoTime() - started);
-            m.setHeader(Wire.COMPUTE_MICROS, computeNanos[0] / 1000);
-            m.setBody(MAPPER.writeValueAsBytes(result));
+            result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             guard.watch(runner, label(m, 0));
@@ -138,8 +161,14 @@ public class ComputeRunner implements AutoCloseable {
                 throw new TaskRejectedException(message(cause), cause);
             }
             throw new TaskFailedException(message(cause), cause);
+        }
+        metrics.taskDuration(System.nanoTime() - started);
+        m.setHeader(Wire.COMPUTE_MICROS, computeNanos[0] / 1000);
+        try {
+            m.setBody(MAPPER.writeValueAsBytes(result));
         } catch (JsonProcessingException e) {
-            throw new TaskFailedException("the result cannot be written as JSON: " + e.getMessage(), e);
+            // the same result again would fail the same way: not retried
+            throw new TaskRejectedException("the result cannot be written as JSON: " + e.getMessage());
         }
     }
 

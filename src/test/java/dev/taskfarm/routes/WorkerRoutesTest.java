@@ -1,11 +1,17 @@
 package dev.taskfarm.routes;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Channel;
 import org.apache.camel.Exchange;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
+import org.apache.camel.processor.errorhandler.RedeliveryErrorHandler;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.spi.Registry;
@@ -53,7 +59,7 @@ class WorkerRoutesTest {
         CancelledJobs cancelled = new CancelledJobs(Duration.ofMinutes(1), 100);
         r.bind("farmMetrics", metrics);
         ComputeRegistry computes = new ComputeRegistry(context, "");
-        r.bind("computeRunner", new ComputeRunner(computes, 10_000, ComputeRunner.Retry.NONE, metrics,
+        r.bind("computeRunner", new ComputeRunner(computes, 10_000, new ComputeRunner.Retry(2, 1, 2.0, 10), metrics,
                 new PermanentErrors("java.lang.IllegalArgumentException"),
                 new RunawayGuard(RunawayGuard.Isolation.THREAD, computes, null, 1_000,
                         context.getExecutorServiceManager().newSingleThreadScheduledExecutor(RunawayGuard.class, "timer")),
@@ -112,6 +118,37 @@ class WorkerRoutesTest {
         Exchange reply = replies.getReceivedExchanges().get(0);
         assertThat(reply.getMessage().getHeader("TaskfarmStatus")).isEqualTo("error");
         assertThat(reply.getMessage().getHeader("TaskfarmError", String.class)).contains("was told to fail");
+    }
+
+    /**
+     * Retries are the compute runner's: with any redelivery enabled, Camel's error handler copies
+     * every exchange before the route runs it (7-11% of a worker's CPU per tiny task, see
+     * docs/BENCHMARKS.md "Round 3: per-message profile").
+     */
+    @Test
+    void theWorkerRouteRedeliversNothingSoNoExchangeIsCopied() throws Exception {
+        List<RedeliveryErrorHandler> handlers = new ArrayList<>();
+        errorHandlers(context.getRoute("worker").navigate(), handlers);
+        assertThat(handlers).isNotEmpty();
+        for (RedeliveryErrorHandler h : handlers) {
+            assertThat(h.determineIfRedeliveryIsEnabled()).as("redelivery of %s", h).isFalse();
+        }
+    }
+
+    private static void errorHandlers(Navigate<Processor> nav, List<RedeliveryErrorHandler> found) {
+        if (nav == null || !nav.hasNext()) {
+            return;
+        }
+        for (Processor p : nav.next()) {
+            if (p instanceof Channel c && c.getErrorHandler() instanceof RedeliveryErrorHandler h) {
+                found.add(h);
+            }
+            if (p instanceof Navigate<?> n) {
+                @SuppressWarnings("unchecked")
+                Navigate<Processor> child = (Navigate<Processor>) n;
+                errorHandlers(child, found);
+            }
+        }
     }
 
     @Test
