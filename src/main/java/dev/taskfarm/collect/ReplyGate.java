@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.taskfarm.ledger.JobRow;
 import dev.taskfarm.metrics.FarmMetrics;
-import dev.taskfarm.wire.ReplyMessages;
+import dev.taskfarm.wire.ReplyReading;
 import dev.taskfarm.wire.Wire;
 
 /**
@@ -24,7 +24,7 @@ import dev.taskfarm.wire.Wire;
  * every exchange it sees, so this check has to come first; replies are collected by a single
  * consumer so check and count cannot interleave.
  *
- * <p>A reply is first read with {@link ReplyMessages#read}: a reply that breaks the wire contract
+ * <p>A reply is first read with {@link ReplyReading#read}: a reply that breaks the wire contract
  * (headers that disagree with the correlation id, a body that is not JSON, a missing or unknown
  * status, a chunk reply with a missing or wrong chunk size, ...) becomes a failed task with the
  * reason, counted in {@code taskfarm_replies_malformed_total}, so a task the worker acked never
@@ -47,9 +47,9 @@ public class ReplyGate {
 
     /** One message per task the reply in the exchange answers (none if it cannot be told which). */
     public List<Message> split(Exchange exchange) {
-        ReplyMessages.Reading reading = read(exchange.getMessage());
+        ReplyReading.Reading reading = read(exchange.getMessage());
         List<Message> tasks = new ArrayList<>(reading.tasks().size());
-        for (ReplyMessages.TaskOutcome t : reading.tasks()) {
+        for (ReplyReading.TaskOutcome t : reading.tasks()) {
             Message m = new DefaultMessage(exchange.getContext());
             m.setHeader(Wire.WORKER, exchange.getMessage().getHeader(Wire.WORKER));
             apply(m, t);
@@ -59,8 +59,8 @@ public class ReplyGate {
     }
 
     /** Reads the reply, logs and counts it when it is malformed. */
-    private ReplyMessages.Reading read(Message in) {
-        ReplyMessages.Reading reading = ReplyMessages.read(in.getHeaders(),
+    private ReplyReading.Reading read(Message in) {
+        ReplyReading.Reading reading = ReplyReading.read(in.getHeaders(),
                 in.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class), in.getBody(byte[].class));
         if (reading.malformed()) {
             metrics.replyMalformed(reading.problem());
@@ -72,7 +72,7 @@ public class ReplyGate {
     }
 
     /** The message becomes the task's outcome: headers job id, index, status, error and a JSON body. */
-    private static void apply(Message m, ReplyMessages.TaskOutcome t) {
+    private static void apply(Message m, ReplyReading.TaskOutcome t) {
         m.setHeader(Wire.JOB_ID, t.jobId());
         m.setHeader(Wire.TASK_INDEX, t.index());
         m.setHeader(Wire.STATUS, t.ok() ? Wire.STATUS_OK : Wire.STATUS_ERROR);
@@ -105,7 +105,7 @@ public class ReplyGate {
 
     /** A plain reply (one task, not split): read it in place, then the gate's checks. */
     private String readAndCheck(Message in) throws SQLException {
-        ReplyMessages.Reading reading = read(in);
+        ReplyReading.Reading reading = read(in);
         if (reading.tasks().size() != 1) {
             return "malformed: " + reading.detail();
         }

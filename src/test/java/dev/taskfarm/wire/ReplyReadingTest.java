@@ -8,8 +8,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.taskfarm.wire.ReplyMessages.Reading;
-import dev.taskfarm.wire.ReplyMessages.TaskOutcome;
+import dev.taskfarm.wire.ReplyReading.Reading;
+import dev.taskfarm.wire.ReplyReading.TaskOutcome;
 
 /**
  * How the coordinator reads a reply (docs/WIRE.md "Malformed replies"): the correlation id names
@@ -31,7 +31,7 @@ class ReplyReadingTest {
     }
 
     static Reading read(Map<String, Object> h, String correlationId, String body) {
-        return ReplyMessages.read(h, correlationId, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+        return ReplyReading.read(h, correlationId, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
     }
 
     static TaskOutcome only(Reading r) {
@@ -55,14 +55,14 @@ class ReplyReadingTest {
         h.put(Wire.WIRE, "1");
         assertThat(read(h, "j:3", "1").malformed()).isFalse();
         h.put(Wire.WIRE, 2);
-        assertThat(read(h, "j:3", "1").problem()).isEqualTo(ReplyMessages.VERSION);
+        assertThat(read(h, "j:3", "1").problem()).isEqualTo(ReplyReading.VERSION);
     }
 
     @Test
     void headersThatDisagreeWithTheCorrelationIdFailTheCorrelatedTask() {
         Reading r = read(ok("j", 9), "j:6", "\"digest of 6\"");
 
-        assertThat(r.problem()).isEqualTo(ReplyMessages.CORRELATION);
+        assertThat(r.problem()).isEqualTo(ReplyReading.CORRELATION);
         TaskOutcome t = only(r);
         assertThat(t.index()).isEqualTo(6);
         assertThat(t.ok()).isFalse();
@@ -72,15 +72,15 @@ class ReplyReadingTest {
     @Test
     void aBodyThatIsNotOneJsonValueFailsTheTask() {
         assertThat(only(read(ok("j", 1), "j:1", "5e77db95")).error()).contains("not JSON");
-        assertThat(read(ok("j", 1), "j:1", "").problem()).isEqualTo(ReplyMessages.BODY);
-        assertThat(read(ok("j", 1), "j:1", "{} {}").problem()).isEqualTo(ReplyMessages.BODY);
+        assertThat(read(ok("j", 1), "j:1", "").problem()).isEqualTo(ReplyReading.BODY);
+        assertThat(read(ok("j", 1), "j:1", "{} {}").problem()).isEqualTo(ReplyReading.BODY);
         assertThat(read(ok("j", 1), "j:1", "\"5e77db95\"").malformed()).isFalse();
     }
 
     @Test
     void missingHeadersOrAnUnknownStatusFailTheTask() {
         Reading noHeaders = read(new HashMap<>(), "j:2", "{}");
-        assertThat(noHeaders.problem()).isEqualTo(ReplyMessages.HEADERS);
+        assertThat(noHeaders.problem()).isEqualTo(ReplyReading.HEADERS);
         assertThat(only(noHeaders).index()).isEqualTo(2);
         assertThat(only(noHeaders).error()).contains(Wire.JOB_ID);
 
@@ -97,7 +97,7 @@ class ReplyReadingTest {
     void withoutACorrelationIdTheHeadersNameTheFailedTask() {
         Reading r = read(ok("j", 4), null, "{}");
 
-        assertThat(r.problem()).isEqualTo(ReplyMessages.CORRELATION);
+        assertThat(r.problem()).isEqualTo(ReplyReading.CORRELATION);
         assertThat(only(r).index()).isEqualTo(4);
         assertThat(only(r).error()).contains("correlation_id missing");
     }
@@ -106,7 +106,7 @@ class ReplyReadingTest {
     void aReplyThatNamesNoTaskHasNoOutcome() {
         Reading r = read(headers(Wire.STATUS, "ok"), "garbage", "{}");
 
-        assertThat(r.problem()).isEqualTo(ReplyMessages.UNATTRIBUTABLE);
+        assertThat(r.problem()).isEqualTo(ReplyReading.UNATTRIBUTABLE);
         assertThat(r.tasks()).isEmpty();
     }
 
@@ -127,7 +127,7 @@ class ReplyReadingTest {
         String body = "[{\"status\":\"ok\",\"result\":1},{\"status\":\"ok\",\"result\":2}]";
 
         Reading missing = read(h, "j:4+2", body);
-        assertThat(missing.problem()).isEqualTo(ReplyMessages.CHUNK_SIZE);
+        assertThat(missing.problem()).isEqualTo(ReplyReading.CHUNK_SIZE);
         assertThat(missing.tasks()).extracting(TaskOutcome::index).containsExactly(4, 5);
         assertThat(missing.tasks()).allMatch(t -> !t.ok() && t.error().contains("TaskfarmChunkSize missing"));
 
@@ -147,7 +147,7 @@ class ReplyReadingTest {
 
         Reading r = read(h, "j:0+3", "[{\"status\":\"ok\"},{\"status\":\"error\",\"error\":\"boom\"},{\"status\":\"ok\",\"result\":[1]}]");
 
-        assertThat(r.problem()).isEqualTo(ReplyMessages.BODY);
+        assertThat(r.problem()).isEqualTo(ReplyReading.BODY);
         assertThat(r.tasks().get(0).error()).contains("outcome 0");
         assertThat(r.tasks().get(1).error()).isEqualTo("boom");
         assertThat(r.tasks().get(2).result()).isEqualTo("[1]");
