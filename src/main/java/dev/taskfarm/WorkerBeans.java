@@ -16,9 +16,9 @@ import dev.taskfarm.work.RunawayHealthCheck;
 
 /**
  * The worker role: the compute runner, with its time limits (a runaway compute is stopped for
- * good, see RunawayGuard) and the check of RabbitMQ's consumer timeout. The retries of a failing task inside a chunk are the
- * runner's (the route's redelivery policy, taskfarm.retry.*, retries a whole exchange, and a chunk
- * must not run its good tasks again because one failed); they read the same settings.
+ * good, see RunawayGuard) and the check of RabbitMQ's consumer timeout. The retries of a failing
+ * task (taskfarm.retry.*) are the runner's only: the route redelivers nothing (a chunk must not run
+ * its good tasks again because one failed, and a redelivery policy makes Camel copy every exchange).
  */
 public class WorkerBeans implements CamelConfiguration {
 
