@@ -7,6 +7,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import org.apache.camel.Message;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.apache.camel.util.CaseInsensitiveMap;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 
@@ -21,9 +22,13 @@ final class AmqpHeaders {
     private AmqpHeaders() {
     }
 
-    /** Camel headers of a delivered message. */
+    /**
+     * Camel headers of a delivered message, in the map type Camel's default headers map factory
+     * makes, so {@code Message.setHeaders} takes it as it is instead of copying a HashMap into one
+     * (about 1% of a worker's CPU per tiny task, docs/BENCHMARKS.md "Round 3: per-message profile").
+     */
     static Map<String, Object> toCamel(MessageProperties p) {
-        Map<String, Object> h = new HashMap<>(p.getHeaders().size() + 8);
+        Map<String, Object> h = new CaseInsensitiveMap();
         p.getHeaders().forEach((k, v) -> h.put(k, v instanceof LongString ls ? ls.toString() : v));
         h.put(SpringRabbitMQConstants.DELIVERY_TAG, p.getDeliveryTag());
         putIfSet(h, SpringRabbitMQConstants.REDELIVERED, p.getRedelivered());
