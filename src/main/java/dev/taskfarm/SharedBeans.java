@@ -23,14 +23,25 @@ public class SharedBeans implements CamelConfiguration {
         QueueTopology topology = Closer.bean(context, "queueTopology", QueueTopology.class);
         registry.bind("computeRegistry", new ComputeRegistry(context, java.util.Objects.requireNonNullElse(s.optional("taskfarm.computes.external"), "")));
         registry.bind("replyMessages", new ReplyMessages(topology.replies()));
-        // the registry camel-micrometer-prometheus serves on /observe/metrics: it takes the bean named
-        // metricsRegistry before it would create one, so Camel's and taskfarm's meters live in one registry
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.bind("metricsRegistry", meters);
-        registry.bind("farmMetrics", new FarmMetrics(meters, s.duration("taskfarm.metrics.finished-job-retention")));
+        registry.bind("farmMetrics", new FarmMetrics(prometheus(registry), s.duration("taskfarm.metrics.finished-job-retention")));
         CancelledJobs cancelled = new CancelledJobs(s.duration("taskfarm.cancel.remember"), s.integer("taskfarm.cancel.capacity"));
         registry.bind("cancelledJobs", cancelled);
         registry.bind("cancelledTask", cancelled.taskOfCancelledJob());
         registry.bind("controlMessages", new ControlMessages(cancelled::add));
+    }
+
+    /**
+     * The registry camel-micrometer-prometheus serves on /observe/metrics, so Camel's and taskfarm's
+     * meters live in one registry: camel-main creates it (bound as metricsRegistry) while it
+     * configures the context, before these beans; when metrics are off there is none, and this one
+     * is bound under the name Camel would look up first.
+     */
+    static PrometheusMeterRegistry prometheus(Registry registry) {
+        PrometheusMeterRegistry served = registry.lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class);
+        if (served == null) {
+            served = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind("metricsRegistry", served);
+        }
+        return served;
     }
 }

@@ -18,9 +18,9 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * taskfarm's own metrics, registered in the given Micrometer registry: in the farm the
- * {@code PrometheusMeterRegistry} that {@code SharedBeans} binds as {@code metricsRegistry}, the
- * name camel-micrometer-prometheus looks up before it would create one of its own, so Camel's
- * meters and taskfarm's are served together on {@code /observe/metrics}. Prometheus names:
+ * {@code PrometheusMeterRegistry} camel-micrometer-prometheus serves on {@code /observe/metrics}
+ * ({@code metricsRegistry}, see {@code SharedBeans}), so Camel's meters and taskfarm's are served
+ * together. Prometheus names:
  * <ul>
  * <li>{@code taskfarm_tasks_published_total}, {@code taskfarm_tasks_completed_total},
  * {@code taskfarm_tasks_failed_total}, {@code taskfarm_tasks_skipped_total}: all jobs</li>
