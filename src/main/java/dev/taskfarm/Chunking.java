@@ -44,7 +44,7 @@ final class Chunking {
         ChunkSizer sizer = new ChunkSizer(s.duration("taskfarm.publish.chunk-target").toNanos() / 1000,
                 s.integer("taskfarm.publish.chunk-messages-per-slot"), AUTO_MAX_CHUNK);
         return new ChunkPlanner(new ComputeCosts(), sizer,
-                new QueueConsumers(connectionFactory, requestsQueue, s.integer("taskfarm.worker.consumers")),
+                new QueueConsumers(connectionFactory, requestsQueue, s.integer("taskfarm.worker.slots")),
                 s.duration("taskfarm.publish.chunk-probe-wait").toMillis());
     }
 }

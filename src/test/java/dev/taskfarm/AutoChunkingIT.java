@@ -44,7 +44,7 @@ class AutoChunkingIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "4").start();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "4").start();
         coordinator = TestFarm.onTestBroker()
                 .with("taskfarm.role", "coordinator")
                 .with("taskfarm.computes.external", "plain,picky")

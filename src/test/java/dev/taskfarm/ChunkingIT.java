@@ -48,7 +48,7 @@ class ChunkingIT {
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         farm = TestFarm.onTestBroker()
-                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.worker.slots", "2")
                 .with("taskfarm.publish.chunk-size", "10")
                 .with("taskfarm.result.format", "ndjson")
                 .start();

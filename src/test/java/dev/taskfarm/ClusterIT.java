@@ -98,7 +98,7 @@ class ClusterIT {
         for (int w = 1; w <= 2; w++) {
             Map<String, String> p = new HashMap<>(common);
             p.put("taskfarm.role", "worker");
-            p.put("taskfarm.worker.consumers", "2");
+            p.put("taskfarm.worker.slots", "2");
             p.put("taskfarm.http.port", "0");
             if (w == 1) {
                 p.put("taskfarm.rabbitmq.url", "amqp://" + cluster.addresses(2));

@@ -72,8 +72,8 @@ class ConnectionLossIT {
         w.put("taskfarm.role", "worker");
         w.put("taskfarm.instance-id", id + "-worker");
         w.put("taskfarm.http.port", "0");
-        w.put("taskfarm.worker.consumers", "8");
-        w.put("taskfarm.worker.prefetch", "20");
+        w.put("taskfarm.worker.slots", "8");
+        w.put("taskfarm.worker.lookahead", "20");
         FarmProcess worker = process("worker", w);
         for (FarmProcess p : processes) {
             p.awaitStarted(Duration.ofSeconds(90));

@@ -36,7 +36,7 @@ class CoordinatorCrashIT {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         // workers in this JVM; the coordinator is its own JVM, so it can be killed
         try (TestFarm workers = TestFarm.onTestBroker().with("taskfarm.role", "worker")
-                .with("taskfarm.worker.consumers", "2").start()) {
+                .with("taskfarm.worker.slots", "2").start()) {
             Path dir = workers.dir();
             Map<String, String> props = new HashMap<>(TestBroker.rabbitProperties());
             props.put("taskfarm.broker", "rabbitmq");

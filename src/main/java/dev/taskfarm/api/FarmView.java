@@ -10,7 +10,7 @@ import dev.taskfarm.broker.QueueMonitor;
 /**
  * GET /farm: what the coordinator can see of the farm from the broker: per queue its ready
  * messages and consumers, as the queue-depth route last sampled them. Each worker process runs
- * {@code taskfarm.worker.consumers} consumers on the requests queue, so consumers / that number
+ * {@code taskfarm.worker.slots} consumers on the requests queue, so consumers / that number
  * estimates the workers connected (foreign workers may run other numbers).
  */
 public class FarmView {

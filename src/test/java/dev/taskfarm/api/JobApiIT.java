@@ -37,7 +37,7 @@ class JobApiIT {
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
         farm = TestFarm.onTestBroker()
-                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.worker.slots", "2")
                 .with("taskfarm.metrics.queue-depth-interval-ms", "200")
                 .start();
         http = new Http(farm.baseUri());

@@ -44,7 +44,7 @@ class JobsPageIT {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
         assertThat(CHROMIUM).as("Debian chromium (apt-get install chromium chromium-driver)").isExecutable();
         assertThat(DRIVER).as("Debian chromium-driver").isExecutable();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2")
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2")
                 .with("taskfarm.metrics.queue-depth-interval-ms", "200").start();
         http = new Http(farm.baseUri());
         profile = Files.createTempDirectory("taskfarm-chromium-");

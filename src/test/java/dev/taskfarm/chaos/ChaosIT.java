@@ -79,8 +79,8 @@ class ChaosIT {
         for (int i = 0; i < workers; i++) {
             Map<String, String> w = new HashMap<>(common);
             w.put("taskfarm.role", "worker");
-            w.put("taskfarm.worker.consumers", String.valueOf(consumers));
-            w.put("taskfarm.worker.prefetch", String.valueOf(prefetch));
+            w.put("taskfarm.worker.slots", String.valueOf(consumers));
+            w.put("taskfarm.worker.lookahead", String.valueOf(prefetch));
             process("worker-" + i, w).start();
         }
         for (FarmProcess p : processes) {

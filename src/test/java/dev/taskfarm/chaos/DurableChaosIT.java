@@ -127,7 +127,7 @@ class DurableChaosIT {
         FarmProcess coordinator = new FarmProcess("coordinator", dir.resolve("coordinator"), c);
         Map<String, String> w = new HashMap<>(common);
         w.put("taskfarm.role", "worker");
-        w.put("taskfarm.worker.prefetch", "5");
+        w.put("taskfarm.worker.lookahead", "5");
         FarmProcess worker = new FarmProcess("worker", dir.resolve("worker"), w);
         processes.addAll(List.of(coordinator, worker));
         coordinator.start();

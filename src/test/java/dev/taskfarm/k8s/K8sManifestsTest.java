@@ -178,7 +178,7 @@ class K8sManifestsTest {
             assertThat(props).isEqualTo(Files.readString(PROJECT.resolve("k8s/common/application.properties")));
             assertThat(knownKeys).as("keys of k8s/common/application.properties are settings of the app")
                     .containsAll(config.mounted().keySet());
-            assertThat(config.get("taskfarm.worker.prefetch")).isEqualTo(config.mounted().getProperty("taskfarm.worker.prefetch"));
+            assertThat(config.get("taskfarm.worker.lookahead")).isEqualTo(config.mounted().getProperty("taskfarm.worker.lookahead"));
         }
     }
 

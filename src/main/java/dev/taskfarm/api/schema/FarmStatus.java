@@ -9,7 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 public record FarmStatus(
         List<Queue> queues,
         @Schema(description = "consumers on the requests queue: tasks the farm can run at once") long slots,
-        @Schema(description = "taskfarm.worker.consumers of this coordinator") int consumersPerWorker,
+        @Schema(description = "taskfarm.worker.slots of this coordinator") int consumersPerWorker,
         @Schema(description = "slots / consumersPerWorker, rounded up: taskfarm workers connected") long workers) {
 
     @Schema(name = "FarmQueue", requiredProperties = {"name", "role", "ready", "consumers", "sampledAt"})
