@@ -50,7 +50,10 @@ class AutoChunkingIT {
                 .with("taskfarm.computes.external", "plain,picky")
                 .start();
         connection = coordinator.amqpConnection();
-        startPlainWorker(connection.createChannel(), coordinator.requestsQueue());
+        Channel ch = connection.createChannel();
+        for (String compute : new String[] {"plain", "picky"}) {
+            startPlainWorker(ch, coordinator.requestsQueue(compute));
+        }
     }
 
     @AfterAll

@@ -57,7 +57,10 @@ class ChunkingIT {
                 .with("taskfarm.computes.external", "twice,ghost")
                 .start();
         connection = coordinator.amqpConnection();
-        startRawChunkWorker(connection.createChannel(), coordinator.requestsQueue());
+        Channel ch = connection.createChannel();
+        for (String compute : new String[] {"twice", "ghost"}) {
+            startRawChunkWorker(ch, coordinator.requestsQueue(compute));
+        }
     }
 
     @AfterAll

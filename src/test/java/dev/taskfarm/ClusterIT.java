@@ -111,7 +111,7 @@ class ClusterIT {
             w.awaitStarted(Duration.ofMinutes(2));
         }
         String queues = cluster.ctl(1, "list_queues", "name", "type", "members");
-        for (String name : new String[] {requests, q + ".replies"}) {
+        for (String name : new String[] {requests + ".sha256", q + ".replies"}) {
             String line = queues.lines().filter(l -> l.startsWith(name + "\t")).findFirst().orElseThrow(
                     () -> new AssertionError(name + " not in\n" + queues));
             assertThat(line).as("a quorum queue with a member on each node").contains("quorum")

@@ -173,7 +173,7 @@ class ConnectionLossIT {
             p.stop();
         }
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
-            for (String q : List.of(id + ".requests", id + ".replies", id + ".requests.dlq")) {
+            for (String q : dev.taskfarm.support.TestQueues.of(id)) {
                 ch.queueDelete(q);
             }
             ch.exchangeDelete(id + ".control");

@@ -64,9 +64,9 @@ class CoordinatorCrashIT {
                         .until(() -> Files.readString(first.log()).contains("Job crash published"));
                 // kill it once the workers are well into the job
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> ch.messageCount(workers.requestsQueue()) < TASKS * 2 / 3);
+                        .until(() -> ch.messageCount(workers.requestsQueue("flaky")) < TASKS * 2 / 3);
                 first.kill();
-                remainingAtKill = (int) ch.messageCount(workers.requestsQueue());
+                remainingAtKill = (int) ch.messageCount(workers.requestsQueue("flaky"));
             }
             assertThat(remainingAtKill).as("killed mid-job").isPositive();
             assertThat(result).as("no result before the crash").doesNotExist();

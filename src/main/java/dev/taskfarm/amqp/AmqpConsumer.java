@@ -29,13 +29,16 @@ import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter
  * <p>Two shapes. Without {@code slots}: {@code consumers} channels of Spring AMQP's
  * {@link DirectMessageListenerContainer}, each with its own {@code prefetch}, each running its
  * deliveries on the thread that delivers them (the collector). With {@code slots} (the worker):
- * one channel of a {@link SimpleMessageListenerContainer} consuming every queue of the endpoint,
- * with one channel-global prefetch of {@code slots + lookahead} (basic.qos global: RabbitMQ shares
- * it across the channel's consumers, Qpid's prefetch is per channel anyway), and every delivery
- * handed to a pool of {@code slots} threads: a delivered request starts as soon as any slot is
- * free, whatever queue it came from, and the requests held but not started are at most
- * {@code lookahead}, however many queues the process consumes. Reconnecting and re-subscribing is
- * the container's job.
+ * one channel of a {@link SimpleMessageListenerContainer} consuming every queue of the endpoint
+ * with a prefetch of {@code slots + lookahead}, and every delivery handed to a pool of
+ * {@code slots} threads: a delivered request starts as soon as any slot is free, whatever queue it
+ * came from, so at most {@code lookahead} requests wait while all slots are busy. The prefetch is
+ * the plain basic.qos (global=false): on the embedded Qpid broker it counts for the whole channel
+ * (Qpid's 0-9-1 prefetch is per channel whatever the flag), so the bound holds for the process
+ * however many queues it consumes; RabbitMQ applies it per consumer, that is per queue, because
+ * its quorum queues refuse a channel-global prefetch (NOT_IMPLEMENTED, and the connection is
+ * closed): there the bound is per compute queue that has a backlog (docs/DESIGN-NOTES.md,
+ * "Compute slots"). Reconnecting and re-subscribing is the container's job.
  */
 final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageListener {
 
@@ -105,9 +108,8 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
             slotPool = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this,
                     "taskfarm-slot", endpoint.getSlots());
             SimpleMessageListenerContainer smlc = new SimpleMessageListenerContainer(endpoint.connectionFactory());
+            // one channel for every queue; never a global qos: RabbitMQ's quorum queues refuse it
             smlc.setConcurrentConsumers(1);
-            // one prefetch for the channel, shared by its consumers of every queue
-            smlc.setGlobalQos(true);
             container = smlc;
         } else {
             DirectMessageListenerContainer dmlc = new DirectMessageListenerContainer(endpoint.connectionFactory());

@@ -124,7 +124,9 @@ final class FarmUnderTest implements AutoCloseable {
         }
         coordinator.close();
         try (Connection c = rabbit.newConnection("bench-cleanup"); Channel ch = c.createChannel()) {
-            for (String q : new String[] {".requests", ".replies", ".requests.dlq"}) {
+            // the requests queue of each built-in compute (the bench's farm has no other)
+            for (String q : new String[] {".requests.sha256", ".requests.echo", ".requests.primes", ".replies",
+                ".requests.dlq"}) {
                 ch.queueDelete(prefix + q);
             }
         }

@@ -140,8 +140,8 @@ class DurableChaosIT {
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
                     .until(() -> coordinator.countInLog("Job purged published") > 0
-                            && ch.messageCount(prefix + ".requests") < TASKS * 7 / 10);
-            purged = ch.queuePurge(prefix + ".requests").getMessageCount();
+                            && ch.messageCount(prefix + ".requests.poison") < TASKS * 7 / 10);
+            purged = ch.queuePurge(prefix + ".requests.poison").getMessageCount();
         }
         Path result = dir.resolve("coordinator/outbox/purged.result.json");
         long start = System.nanoTime();
@@ -167,7 +167,7 @@ class DurableChaosIT {
         common.put("taskfarm.exchange.control", prefix + ".control");
         common.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
         common.put("taskfarm.http.port", "0");
-        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        queues.addAll(dev.taskfarm.support.TestQueues.of(prefix));
         return common;
     }
 
