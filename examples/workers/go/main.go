@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,12 +21,15 @@ import (
 )
 
 type Config struct {
-	URL        string
-	Requests   string
-	Control    string
-	Prefetch   int
-	Name       string
-	ReplyTwice bool
+	URL           string
+	Requests      string
+	Computes      []string
+	DeadLetters   string
+	DeliveryLimit int
+	Control       string
+	Prefetch      int
+	Name          string
+	ReplyTwice    bool
 }
 
 func main() {
@@ -58,7 +63,7 @@ func main() {
 			continue
 		}
 		backoff = 500 * time.Millisecond
-		log.Printf("serving %s (computes sha256, collatz)", cfg.Requests)
+		log.Printf("serving %s.{%s}", cfg.Requests, strings.Join(cfg.Computes, ","))
 		closed := connection.NotifyClose(make(chan *amqp.Error, 1))
 		select {
 		case <-signals:
@@ -89,14 +94,35 @@ func config() Config {
 	if err != nil || prefetch < 1 {
 		log.Fatal("TASKFARM_WORKER_PREFETCH must be a whole number >= 1")
 	}
+	limit, err := strconv.Atoi(env("TASKFARM_QUEUE_DELIVERY_LIMIT", "5"))
+	if err != nil || limit < 1 {
+		log.Fatal("TASKFARM_QUEUE_DELIVERY_LIMIT must be a whole number >= 1")
+	}
+	var served []string
+	for name := range computes {
+		served = append(served, name)
+	}
+	if list := os.Getenv("TASKFARM_COMPUTES"); list != "" {
+		served = nil
+		for _, name := range strings.Split(list, ",") {
+			if _, ok := computes[strings.TrimSpace(name)]; !ok {
+				log.Fatalf("TASKFARM_COMPUTES names %q, which this worker does not have", name)
+			}
+			served = append(served, strings.TrimSpace(name))
+		}
+	}
+	sort.Strings(served)
 	name, _ := os.Hostname()
 	return Config{
-		URL:        address,
-		Requests:   env("TASKFARM_QUEUE_REQUESTS", "taskfarm.requests"),
-		Control:    env("TASKFARM_EXCHANGE_CONTROL", "taskfarm.control"),
-		Prefetch:   prefetch,
-		Name:       env("HOSTNAME", name),
-		ReplyTwice: os.Getenv("TASKFARM_REPLY_TWICE") == "true",
+		URL:           address,
+		Requests:      env("TASKFARM_QUEUE_REQUESTS", "taskfarm.requests"),
+		Computes:      served,
+		DeadLetters:   env("TASKFARM_QUEUE_DEAD_LETTERS", "taskfarm.requests.dlq"),
+		DeliveryLimit: limit,
+		Control:       env("TASKFARM_EXCHANGE_CONTROL", "taskfarm.control"),
+		Prefetch:      prefetch,
+		Name:          env("HOSTNAME", name),
+		ReplyTwice:    os.Getenv("TASKFARM_REPLY_TWICE") == "true",
 	}
 }
 

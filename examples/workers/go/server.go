@@ -18,38 +18,46 @@ const maxError = 1000
 // compute each one names and publishes the reply to the request's reply_to, persistent and
 // mandatory, and acknowledges the request only after the broker confirmed the reply.
 type Server struct {
-	connection *amqp.Connection
-	channel    *amqp.Channel
-	confirms   chan amqp.Confirmation
-	returns    chan amqp.Return
-	requests   string
-	prefetch   int
-	name       string
-	replyTwice bool
-	cancelled  *CancelledJobs
-	stop       chan bool
-	stopped    sync.WaitGroup
-	Served     int
+	connection    *amqp.Connection
+	channel       *amqp.Channel
+	confirms      chan amqp.Confirmation
+	returns       chan amqp.Return
+	requests      string
+	computes      []string
+	deadLetters   string
+	deliveryLimit int
+	prefetch      int
+	name          string
+	replyTwice    bool
+	cancelled     *CancelledJobs
+	stop          chan bool
+	stopped       sync.WaitGroup
+	Served        int
 }
 
 func CreateServer(connection *amqp.Connection, cfg Config, cancelled *CancelledJobs) *Server {
 	return &Server{
-		connection: connection,
-		requests:   cfg.Requests,
-		prefetch:   cfg.Prefetch,
-		name:       cfg.Name,
-		replyTwice: cfg.ReplyTwice,
-		cancelled:  cancelled,
-		stop:       make(chan bool, 1),
+		connection:    connection,
+		requests:      cfg.Requests,
+		computes:      cfg.Computes,
+		deadLetters:   cfg.DeadLetters,
+		deliveryLimit: cfg.DeliveryLimit,
+		prefetch:      cfg.Prefetch,
+		name:          cfg.Name,
+		replyTwice:    cfg.ReplyTwice,
+		cancelled:     cancelled,
+		stop:          make(chan bool, 1),
 	}
 }
 
-// Start opens the channel (confirm mode, Qos) and starts consuming.
+// Start opens the channel (confirm mode, Qos) and starts consuming the requests queue of each
+// compute it serves.
 func (s *Server) Start() error {
 	channel, err := s.connection.Channel()
 	if err != nil {
 		return err
 	}
+	// per consumer (one per queue): RabbitMQ's quorum queues refuse a channel-global prefetch
 	if err = channel.Qos(s.prefetch, 0, false); err != nil {
 		return err
 	}
@@ -58,15 +66,34 @@ func (s *Server) Start() error {
 	}
 	s.confirms = channel.NotifyPublish(make(chan amqp.Confirmation, 1))
 	s.returns = channel.NotifyReturn(make(chan amqp.Return, 1))
-	// the queue belongs to the coordinator: declare it passively (taskfarm declares it durable
-	// quorum with arguments this worker must not contradict)
-	if _, err = channel.QueueDeclarePassive(s.requests, true, false, false, false, nil); err != nil {
-		return err
+	// one requests queue per compute, <requests>.<compute>, declared with the arguments the
+	// coordinator uses (docs/WIRE.md, "Task queues"), and its deliveries merged into one stream
+	messages := make(chan amqp.Delivery)
+	var consuming sync.WaitGroup
+	for _, compute := range s.computes {
+		queue := s.requests + "." + compute
+		args := amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": int32(s.deliveryLimit),
+			"x-dead-letter-exchange": "", "x-dead-letter-routing-key": s.deadLetters}
+		if _, err = channel.QueueDeclare(queue, true, false, false, false, args); err != nil {
+			return err
+		}
+		deliveries, err := channel.Consume(queue, "", false, false, false, false, nil)
+		if err != nil {
+			return err
+		}
+		consuming.Add(1)
+		go func() {
+			defer consuming.Done()
+			for d := range deliveries {
+				messages <- d
+			}
+		}()
 	}
-	messages, err := channel.Consume(s.requests, "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
+	// the channel closed: every queue's deliveries ended, so the merged stream ends too
+	go func() {
+		consuming.Wait()
+		close(messages)
+	}()
 	s.channel = channel
 	s.stopped.Add(1)
 	go s.consumeLoop(messages)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A taskfarm worker in Python (pika), written from docs/WIRE.md alone.
 
-Serves the computes "sha256" (the benchmark workload, same algorithm as taskfarm's own) and
-"wordcount", answers chunked requests, skips the tasks of cancelled jobs, reconnects when the
+Serves the computes "sha256" (the benchmark workload, same algorithm as taskfarm's own),
+"wordcount" and "upper" (or those TASKFARM_COMPUTES names), each from its own requests queue
+<TASKFARM_QUEUE_REQUESTS>.<compute> that it declares as docs/WIRE.md says, answers chunked requests, skips the tasks of cancelled jobs, reconnects when the
 broker connection is lost and stops gracefully on SIGTERM or Ctrl+C (the task in hand is
 finished and acknowledged; prefetched ones go back to the queue).
 
@@ -52,7 +53,14 @@ def wordcount(task):
     return {"words": len(words), "distinct": len(set(w.lower() for w in words))}
 
 
-COMPUTES = {"sha256": sha256, "wordcount": wordcount}
+def upper(task):
+    text = task.get("text")
+    if not isinstance(text, str):
+        raise TaskError("upper needs a text field 'text'")
+    return text.upper()
+
+
+COMPUTES = {"sha256": sha256, "wordcount": wordcount, "upper": upper}
 
 
 class CancelledJobs:
@@ -72,9 +80,13 @@ class CancelledJobs:
 
 
 class Worker:
-    def __init__(self, params, requests, control, prefetch, name, reply_twice=False):
+    def __init__(self, params, requests, control, prefetch, name, reply_twice=False, computes=None,
+                 dead_letters="taskfarm.requests.dlq", delivery_limit=5):
         self.params = params
         self.requests = requests
+        self.computes = computes or sorted(COMPUTES)
+        self.dead_letters = dead_letters
+        self.delivery_limit = delivery_limit
         self.control = control
         self.prefetch = prefetch
         self.name = name
@@ -106,17 +118,24 @@ class Worker:
             ch = connection.channel()
             self.channel = ch
             ch.confirm_delivery()  # every reply below waits for the broker's confirm
+            # per consumer (one per queue): RabbitMQ's quorum queues refuse a channel-global prefetch
             ch.basic_qos(prefetch_count=self.prefetch)
-            # the requests queue belongs to the coordinator: declare it passively (it must exist)
-            ch.queue_declare(self.requests, passive=True)
+            # one requests queue per compute, declared with the arguments the coordinator uses
+            # (docs/WIRE.md, "Task queues"): a declare with other arguments fails
+            queues = ["%s.%s" % (self.requests, c) for c in self.computes]
+            for queue in queues:
+                ch.queue_declare(queue, durable=True, arguments={
+                    "x-queue-type": "quorum", "x-delivery-limit": self.delivery_limit,
+                    "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.dead_letters})
             # control broadcasts: the same durable fanout the coordinator declares, and an
             # exclusive server-named queue of our own bound to it
             ch.exchange_declare(self.control, exchange_type="fanout", durable=True)
             own = ch.queue_declare("", exclusive=True, auto_delete=True).method.queue
             ch.queue_bind(own, self.control)
             ch.basic_consume(own, self.on_control, auto_ack=True)
-            ch.basic_consume(self.requests, self.on_request)
-            log.info("serving %s on %s (computes %s)", self.requests, self.params.host, ", ".join(sorted(COMPUTES)))
+            for queue in queues:
+                ch.basic_consume(queue, self.on_request)
+            log.info("serving %s on %s", ", ".join(queues), self.params.host)
             while not self.stopping:
                 connection.process_data_events(time_limit=0.5)
             # graceful stop: no new deliveries; the one in hand is done (callbacks run to the end)
@@ -228,12 +247,20 @@ def connection_parameters():
 def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
+    computes = [c.strip() for c in os.environ.get("TASKFARM_COMPUTES", "").split(",") if c.strip()]
+    unknown = [c for c in computes if c not in COMPUTES]
+    if unknown:
+        sys.exit("TASKFARM_COMPUTES names computes this worker does not have: %s (it has %s)"
+                 % (", ".join(unknown), ", ".join(sorted(COMPUTES))))
     worker = Worker(connection_parameters(),
                     os.environ.get("TASKFARM_QUEUE_REQUESTS", "taskfarm.requests"),
                     os.environ.get("TASKFARM_EXCHANGE_CONTROL", "taskfarm.control"),
                     int(os.environ.get("TASKFARM_WORKER_PREFETCH", "1")),
                     os.environ.get("HOSTNAME") or socket.gethostname(),
-                    os.environ.get("TASKFARM_REPLY_TWICE") == "true")
+                    os.environ.get("TASKFARM_REPLY_TWICE") == "true",
+                    computes,
+                    os.environ.get("TASKFARM_QUEUE_DEAD_LETTERS", "taskfarm.requests.dlq"),
+                    int(os.environ.get("TASKFARM_QUEUE_DELIVERY_LIMIT", "5")))
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
     worker.run()

@@ -79,6 +79,11 @@
     tr.appendChild(id);
     var st = el('td');
     st.appendChild(el('span', 'status ' + job.status, job.status.replace('_', ' ')));
+    if (job.notice) {
+      var notice = el('span', 'notice', ' no worker');
+      notice.title = job.notice;
+      st.appendChild(notice);
+    }
     tr.appendChild(st);
     var p = el('td', 'progress');
     p.appendChild(progressBar(job));
@@ -167,7 +172,9 @@
 
   function renderFarm() {
     if (farm) {
-      var requests = farm.queues.find(function (q) { return q.role === 'requests'; }) || { ready: 0 };
+      // one requests queue per compute: what waits on all of them
+      var requests = { ready: farm.queues.filter(function (q) { return q.role === 'requests'; })
+        .reduce(function (n, q) { return n + q.ready; }, 0) };
       var replies = farm.queues.find(function (q) { return q.role === 'replies'; }) || { ready: 0 };
       var dead = farm.queues.find(function (q) { return q.role === 'deadLetters'; }) || { ready: 0 };
       // published but neither done nor waiting on the queue: being computed right now
@@ -211,7 +218,7 @@
     $('detail-id').textContent = job.id;
     $('detail-line').textContent = job.status + ': ' + job.succeeded + ' succeeded, ' + job.failed + ' failed, '
       + (job.status === 'running' ? job.pending + ' pending' : job.missing + ' missing') + ' of ' + job.total
-      + ' · compute ' + job.compute + ' · ' + duration(elapsed(job));
+      + ' · compute ' + job.compute + ' · ' + duration(elapsed(job)) + (job.notice ? ' · ' + job.notice : '');
     $('detail-results').href = job.links.results;
     chart($('detail-chart'), rates(samplesOf[job.id] || []), 300, 80);
     // failures are read again when their count changed, or when the last read showed fewer

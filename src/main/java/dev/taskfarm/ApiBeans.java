@@ -38,7 +38,7 @@ public class ApiBeans implements CamelConfiguration {
         context.getRegistry().bind("jobApi", new JobApi(Closer.bean(context, "jobLedger", JobLedger.class),
                 Closer.bean(context, "jobProgress", JobProgress.class), spool,
                 Closer.bean(context, "cancelledJobs", CancelledJobs.class), s.integer("taskfarm.api.max-listed"),
-                Closer.bean(context, "chunkPlanner", ChunkPlanner.class)));
+                Closer.bean(context, "chunkPlanner", ChunkPlanner.class), workersOf(context)));
         context.getRegistry().bind("webPage", new WebPage());
         // an upload holds a worker thread while its body arrives: the uploads get their own share of
         // the pool on top of Vert.x's default 20, so slow uploads never take the threads of other requests
@@ -46,5 +46,12 @@ public class ApiBeans implements CamelConfiguration {
                 new VertxOptions().setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS)
                         .setWorkerPoolSize(VertxOptions.DEFAULT_WORKER_POOL_SIZE + maxUploads));
         context.addStartupListener(new HttpErrors());
+    }
+
+    /** Consumers on a compute's requests queue (read at most once a second), -1 when the broker cannot say. */
+    private static java.util.function.ToLongFunction<String> workersOf(CamelContext context) {
+        dev.taskfarm.broker.ComputeQueues queues = context.getRegistry().lookupByNameAndType("computeQueues",
+                dev.taskfarm.broker.ComputeQueues.class);
+        return compute -> queues == null ? -1 : queues.requests(compute, 1000).consumers();
     }
 }

@@ -59,6 +59,7 @@ public class BrokerBeans implements CamelConfiguration {
         registry.bind("queueTopology", topology);
         BrokerConnection.await(cf, s.duration("taskfarm.broker.wait"));
         topology.declare(admin, cf);
+        registry.bind("computeQueues", new dev.taskfarm.broker.ComputeQueues(topology, admin, cf));
         admin.declareExchange(new FanoutExchange(s.text("taskfarm.exchange.control"), true, false));
         HealthCheckHelper.getHealthCheckRegistry(context).register(new BrokerHealthCheck(cf));
     }

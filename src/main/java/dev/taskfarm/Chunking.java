@@ -1,8 +1,6 @@
 package dev.taskfarm;
 
-import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-
-import dev.taskfarm.broker.QueueConsumers;
+import dev.taskfarm.broker.ComputeQueues;
 import dev.taskfarm.chunk.ChunkPlanner;
 import dev.taskfarm.chunk.ChunkSizer;
 import dev.taskfarm.chunk.ComputeCosts;
@@ -40,11 +38,21 @@ final class Chunking {
                 + JobFile.MAX_CHUNK + ", got \"" + v + "\"");
     }
 
-    static ChunkPlanner planner(Settings s, CachingConnectionFactory connectionFactory, String requestsQueue) {
+    /**
+     * The worker slots of a compute: consumers on its requests queue (one per worker process, a
+     * Java worker's one channel consumes each of its queues once) times taskfarm.worker.slots;
+     * that many when no worker is there yet or the broker cannot say.
+     */
+    static int slots(ComputeQueues queues, String compute, int slotsPerWorker) {
+        long consumers = queues.requests(compute, 1000).consumers();
+        return (int) Math.min(100_000, Math.max(1, consumers) * Math.max(1, slotsPerWorker));
+    }
+
+    static ChunkPlanner planner(Settings s, ComputeQueues queues) {
         ChunkSizer sizer = new ChunkSizer(s.duration("taskfarm.publish.chunk-target").toNanos() / 1000,
                 s.integer("taskfarm.publish.chunk-messages-per-slot"), AUTO_MAX_CHUNK);
         return new ChunkPlanner(new ComputeCosts(), sizer,
-                new QueueConsumers(connectionFactory, requestsQueue, s.integer("taskfarm.worker.consumers")),
+                compute -> slots(queues, compute, s.integer("taskfarm.worker.slots")),
                 s.duration("taskfarm.publish.chunk-probe-wait").toMillis());
     }
 }

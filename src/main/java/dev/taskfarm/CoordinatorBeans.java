@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
+import dev.taskfarm.broker.ComputeQueues;
 import dev.taskfarm.broker.QueueMonitor;
 import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.collect.GroupCommit;
@@ -57,7 +58,14 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("jobProgress", progress);
         ComputeRegistry computes = Closer.bean(context, "computeRegistry", ComputeRegistry.class);
         CachingConnectionFactory cf = Closer.bean(context, "connectionFactory", CachingConnectionFactory.class);
-        ChunkPlanner chunks = Chunking.planner(s, cf, topology.requests());
+        ComputeQueues queues = Closer.bean(context, "computeQueues", ComputeQueues.class);
+        ChunkPlanner chunks = Chunking.planner(s, queues);
+        // the queue of every compute a job may name exists from the start (workers and KEDA find it)
+        for (String compute : computes.names()) {
+            if (computes.isKnown(compute)) {
+                queues.declare(compute);
+            }
+        }
         registry.bind("chunkPlanner", chunks);
         registry.bind("computeCosts", chunks.costs());
         registry.bind("deadLetteredChunks", new DeadLetteredChunks(topology.requests()));
@@ -80,7 +88,7 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
         registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.text("taskfarm.outbox")), ndjsonFrom(s)));
         registry.bind("jobWatchdog", new JobWatchdog(ledger, s.integer("taskfarm.watchdog.grace-ms")));
-        registry.bind("queueMonitor", new QueueMonitor(cf, topology, metrics));
+        registry.bind("queueMonitor", new QueueMonitor(queues, computes::names, metrics));
         for (JobRow job : ledger.inStatus(JobRow.RUNNING)) {
             progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
         }

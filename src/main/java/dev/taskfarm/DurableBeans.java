@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
+import dev.taskfarm.broker.ComputeQueues;
 import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.durable.CancelAnnouncer;
 import dev.taskfarm.durable.CollectorHealthCheck;
@@ -48,7 +49,8 @@ public class DurableBeans implements CamelConfiguration {
         String inputDir = s.optional("taskfarm.redrive.input-dir");
         JobInputs inputs = new JobInputs(inputDir != null ? Path.of(inputDir) : Path.of(s.text("taskfarm.data"), "inputs"));
         QueueTopology topology = registry.lookupByNameAndType("queueTopology", QueueTopology.class);
-        Redrive redrive = new Redrive(ledger, leases, inputs, () -> readyRequests(cf, topology, admin),
+        ComputeQueues queues = registry.lookupByNameAndType("computeQueues", ComputeQueues.class);
+        Redrive redrive = new Redrive(ledger, leases, inputs, compute -> readyRequests(queues, compute),
                 s.duration("taskfarm.redrive.stall-after").toMillis());
         redrive.sweep();
         registry.bind("jobLeases", leases);
@@ -59,7 +61,7 @@ public class DurableBeans implements CamelConfiguration {
         registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),
                 s.duration("taskfarm.cancel.announce-for").toMillis()));
         CollectorWatch watch = new CollectorWatch(context, () -> recorded(registry),
-                () -> depth(admin, topology.replies()));
+                () -> queues.count(topology.replies(), 0).ready());
         var health = org.apache.camel.health.HealthCheckHelper.getHealthCheckRegistry(context);
         health.register(new CollectorHealthCheck(watch,
                 s.duration("taskfarm.health.ready-after").toMillis(), false));
@@ -80,32 +82,23 @@ public class DurableBeans implements CamelConfiguration {
         return (long) n;
     }
 
-    /** Ready messages on a queue, -1 when it cannot be read. */
-    static long depth(RabbitAdmin admin, String queue) {
-        try {
-            var info = admin.getQueueInfo(queue);
-            return info == null ? -1 : info.getMessageCount();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
     /**
-     * Ready requests on the requests queue; a queue that is gone (deleted, or lost with the
+     * Ready requests on a compute's requests queue; a queue that is gone (deleted, or lost with the
      * broker's data) is declared again first, so the re-drive does not publish into nothing.
      */
-    static long readyRequests(CachingConnectionFactory cf, QueueTopology topology, RabbitAdmin admin) {
-        try {
-            var queue = admin.getQueueInfo(topology.requests());
-            if (queue == null) {
-                LOG.warn("The requests queue {} is gone: declaring the queues again", topology.requests());
-                topology.declare(admin, cf);
-                return 0;
+    static long readyRequests(ComputeQueues queues, String compute) {
+        ComputeQueues.Count c = queues.requests(compute, 0);
+        if (c.gone()) {
+            LOG.warn("The requests queue {} is gone: declaring the queues again", queues.topology().requestsQueue(compute));
+            try {
+                queues.redeclare();
+                queues.declare(compute);
+            } catch (RuntimeException e) {
+                LOG.debug("Cannot declare the queues: {}", e.getMessage());
+                return -1;
             }
-            return queue.getMessageCount();
-        } catch (Exception e) {
-            LOG.debug("Cannot read the requests queue: {}", e.getMessage());
-            return -1;
+            return 0;
         }
+        return c.ready();
     }
 }

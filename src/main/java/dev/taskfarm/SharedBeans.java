@@ -21,7 +21,11 @@ public class SharedBeans implements CamelConfiguration {
         Settings s = new Settings(context);
         Registry registry = context.getRegistry();
         QueueTopology topology = Closer.bean(context, "queueTopology", QueueTopology.class);
-        registry.bind("computeRegistry", new ComputeRegistry(context, java.util.Objects.requireNonNullElse(s.optional("taskfarm.computes.external"), "")));
+        ComputeRegistry computes = new ComputeRegistry(context,
+                java.util.Objects.requireNonNullElse(s.optional("taskfarm.computes.external"), ""));
+        // a compute whose queue would be the dead-letter or replies queue is refused
+        computes.setRefusal(topology::refusal);
+        registry.bind("computeRegistry", computes);
         registry.bind("replyMessages", new ReplyMessages(topology.replies()));
         registry.bind("farmMetrics", new FarmMetrics(prometheus(registry), s.duration("taskfarm.metrics.finished-job-retention")));
         CancelledJobs cancelled = new CancelledJobs(s.duration("taskfarm.cancel.remember"), s.integer("taskfarm.cancel.capacity"));

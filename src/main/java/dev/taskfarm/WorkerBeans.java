@@ -13,6 +13,7 @@ import dev.taskfarm.work.ConsumerTimeoutCheck;
 import dev.taskfarm.work.PermanentErrors;
 import dev.taskfarm.work.RunawayGuard;
 import dev.taskfarm.work.RunawayHealthCheck;
+import dev.taskfarm.work.WorkerComputes;
 
 /**
  * The worker role: the compute runner, with its time limits (a runaway compute is stopped for
@@ -43,6 +44,9 @@ public class WorkerBeans implements CamelConfiguration {
                 Closer.bean(context, "farmMetrics", FarmMetrics.class), new PermanentErrors(permanent), guard,
                 executors.newCachedThreadPool(ComputeRunner.class, "taskfarm-compute"));
         context.getRegistry().bind("computeRunner", runner);
+        context.getRegistry().bind("workerComputes", new WorkerComputes(computes,
+                Closer.bean(context, "computeQueues", dev.taskfarm.broker.ComputeQueues.class),
+                java.util.Objects.requireNonNullElse(s.optional("taskfarm.worker.computes"), "")));
         context.addService(new Closer(runner));
     }
 

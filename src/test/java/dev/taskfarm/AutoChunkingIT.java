@@ -44,13 +44,16 @@ class AutoChunkingIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "4").start();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "4").start();
         coordinator = TestFarm.onTestBroker()
                 .with("taskfarm.role", "coordinator")
                 .with("taskfarm.computes.external", "plain,picky")
                 .start();
         connection = coordinator.amqpConnection();
-        startPlainWorker(connection.createChannel(), coordinator.requestsQueue());
+        Channel ch = connection.createChannel();
+        for (String compute : new String[] {"plain", "picky"}) {
+            startPlainWorker(ch, coordinator.requestsQueue(compute));
+        }
     }
 
     @AfterAll

@@ -48,7 +48,7 @@ class ChunkingIT {
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         farm = TestFarm.onTestBroker()
-                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.worker.slots", "2")
                 .with("taskfarm.publish.chunk-size", "10")
                 .with("taskfarm.result.format", "ndjson")
                 .start();
@@ -57,7 +57,10 @@ class ChunkingIT {
                 .with("taskfarm.computes.external", "twice,ghost")
                 .start();
         connection = coordinator.amqpConnection();
-        startRawChunkWorker(connection.createChannel(), coordinator.requestsQueue());
+        Channel ch = connection.createChannel();
+        for (String compute : new String[] {"twice", "ghost"}) {
+            startRawChunkWorker(ch, coordinator.requestsQueue(compute));
+        }
     }
 
     @AfterAll

@@ -98,7 +98,7 @@ class ClusterIT {
         for (int w = 1; w <= 2; w++) {
             Map<String, String> p = new HashMap<>(common);
             p.put("taskfarm.role", "worker");
-            p.put("taskfarm.worker.consumers", "2");
+            p.put("taskfarm.worker.slots", "2");
             p.put("taskfarm.http.port", "0");
             if (w == 1) {
                 p.put("taskfarm.rabbitmq.url", "amqp://" + cluster.addresses(2));
@@ -111,7 +111,7 @@ class ClusterIT {
             w.awaitStarted(Duration.ofMinutes(2));
         }
         String queues = cluster.ctl(1, "list_queues", "name", "type", "members");
-        for (String name : new String[] {requests, q + ".replies"}) {
+        for (String name : new String[] {requests + ".sha256", q + ".replies"}) {
             String line = queues.lines().filter(l -> l.startsWith(name + "\t")).findFirst().orElseThrow(
                     () -> new AssertionError(name + " not in\n" + queues));
             assertThat(line).as("a quorum queue with a member on each node").contains("quorum")

@@ -72,8 +72,8 @@ class ConnectionLossIT {
         w.put("taskfarm.role", "worker");
         w.put("taskfarm.instance-id", id + "-worker");
         w.put("taskfarm.http.port", "0");
-        w.put("taskfarm.worker.consumers", "8");
-        w.put("taskfarm.worker.prefetch", "20");
+        w.put("taskfarm.worker.slots", "8");
+        w.put("taskfarm.worker.lookahead", "20");
         FarmProcess worker = process("worker", w);
         for (FarmProcess p : processes) {
             p.awaitStarted(Duration.ofSeconds(90));
@@ -173,7 +173,7 @@ class ConnectionLossIT {
             p.stop();
         }
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
-            for (String q : List.of(id + ".requests", id + ".replies", id + ".requests.dlq")) {
+            for (String q : dev.taskfarm.support.TestQueues.of(id)) {
                 ch.queueDelete(q);
             }
             ch.exchangeDelete(id + ".control");

@@ -36,7 +36,7 @@ class CoordinatorCrashIT {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         // workers in this JVM; the coordinator is its own JVM, so it can be killed
         try (TestFarm workers = TestFarm.onTestBroker().with("taskfarm.role", "worker")
-                .with("taskfarm.worker.consumers", "2").start()) {
+                .with("taskfarm.worker.slots", "2").start()) {
             Path dir = workers.dir();
             Map<String, String> props = new HashMap<>(TestBroker.rabbitProperties());
             props.put("taskfarm.broker", "rabbitmq");
@@ -64,9 +64,9 @@ class CoordinatorCrashIT {
                         .until(() -> Files.readString(first.log()).contains("Job crash published"));
                 // kill it once the workers are well into the job
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> ch.messageCount(workers.requestsQueue()) < TASKS * 2 / 3);
+                        .until(() -> ch.messageCount(workers.requestsQueue("flaky")) < TASKS * 2 / 3);
                 first.kill();
-                remainingAtKill = (int) ch.messageCount(workers.requestsQueue());
+                remainingAtKill = (int) ch.messageCount(workers.requestsQueue("flaky"));
             }
             assertThat(remainingAtKill).as("killed mid-job").isPositive();
             assertThat(result).as("no result before the crash").doesNotExist();

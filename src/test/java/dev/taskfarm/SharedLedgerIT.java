@@ -48,7 +48,7 @@ class SharedLedgerIT {
         // about 5 s of work on 2 consumers, so the stop below lands mid-job
         job.get("tasks").forEach(t -> ((com.fasterxml.jackson.databind.node.ObjectNode) t).put("sleepMs", 50));
         TestFarm first = TestFarm.onTestBroker()
-                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.worker.slots", "2")
                 .with("taskfarm.ledger.url", ledger).with("taskfarm.ledger.username", TestDatabases.user())
                 .with("test.keep-queues", "true")
                 .start();

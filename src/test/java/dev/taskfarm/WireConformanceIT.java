@@ -51,7 +51,11 @@ class WireConformanceIT {
                 .with("taskfarm.computes.external", "upper,void,ghost")
                 .start();
         connection = farm.amqpConnection();
-        startRawWorker(connection.createChannel(), farm.requestsQueue());
+        // the raw worker serves the external computes, one requests queue each (docs/WIRE.md)
+        Channel ch = connection.createChannel();
+        for (String compute : new String[] {"upper", "void", "ghost"}) {
+            startRawWorker(ch, farm.requestsQueue(compute));
+        }
     }
 
     @AfterAll

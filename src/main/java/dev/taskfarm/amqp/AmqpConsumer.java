@@ -1,5 +1,10 @@
 package dev.taskfarm.amqp;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
 import com.rabbitmq.client.Channel;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -7,23 +12,40 @@ import org.apache.camel.support.DefaultConsumer;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.ChannelProxy;
+import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter;
 
 /**
- * Consumes a queue with manual acknowledgement and settles each delivery when its exchange
- * completes: ack on success (grouped into multiple-acks, see {@link DeliverySettler}), nack with
- * requeue on failure, on the very channel the delivery came on. A delivery whose channel closed meanwhile is not settled at all: the broker has requeued it
- * and delivers it again on the new channel, so no delivery tag is ever sent on a channel that did
- * not deliver it (the reconnect wedge of earlier versions). Reconnecting and re-subscribing is
- * Spring AMQP's {@link DirectMessageListenerContainer}'s job.
+ * Consumes a queue (or several) with manual acknowledgement and settles each delivery when its
+ * exchange completes: ack on success (grouped into multiple-acks, see {@link DeliverySettler}),
+ * nack with requeue on failure, on the very channel the delivery came on. A delivery whose channel
+ * closed meanwhile is not settled at all: the broker has requeued it and delivers it again on the
+ * new channel, so no delivery tag is ever sent on a channel that did not deliver it (the reconnect
+ * wedge of earlier versions).
+ *
+ * <p>Two shapes. Without {@code slots}: {@code consumers} channels of Spring AMQP's
+ * {@link DirectMessageListenerContainer}, each with its own {@code prefetch}, each running its
+ * deliveries on the thread that delivers them (the collector). With {@code slots} (the worker):
+ * one channel of a {@link SimpleMessageListenerContainer} consuming every queue of the endpoint
+ * with a prefetch of {@code slots + lookahead}, and every delivery handed to a pool of
+ * {@code slots} threads: a delivered request starts as soon as any slot is free, whatever queue it
+ * came from, so at most {@code lookahead} requests wait while all slots are busy. The prefetch is
+ * the plain basic.qos (global=false): on the embedded Qpid broker it counts for the whole channel
+ * (Qpid's 0-9-1 prefetch is per channel whatever the flag), so the bound holds for the process
+ * however many queues it consumes; RabbitMQ applies it per consumer, that is per queue, because
+ * its quorum queues refuse a channel-global prefetch (NOT_IMPLEMENTED, and the connection is
+ * closed): there the bound is per compute queue that has a backlog (docs/DESIGN-NOTES.md,
+ * "Compute slots"). Reconnecting and re-subscribing is the container's job.
  */
 final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageListener {
 
 
     private final AmqpEndpoint endpoint;
-    private DirectMessageListenerContainer container;
+    private AbstractMessageListenerContainer container;
+    private ExecutorService slotPool;
     /** One settler per consumer channel, dropped with its channel. */
     private final java.util.Map<Channel, DeliverySettler> settlers = new java.util.concurrent.ConcurrentHashMap<>();
     private final int ackBatch;
@@ -32,7 +54,7 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         super(endpoint, processor);
         this.endpoint = endpoint;
         // acknowledge in groups, well inside the prefetch so the broker keeps delivering
-        this.ackBatch = Math.max(1, Math.min(100, endpoint.getPrefetch() / 4));
+        this.ackBatch = Math.max(1, Math.min(100, endpoint.effectivePrefetch() / 4));
     }
 
     @Override
@@ -46,25 +68,62 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         Exchange exchange = createExchange(false);
         exchange.getMessage().setHeaders(AmqpHeaders.toCamel(message.getMessageProperties()));
         exchange.getMessage().setBody(message.getBody());
+        if (slotPool == null) {
+            process(exchange, settler, tag);
+        } else {
+            // the consumer thread only hands over: the next delivery, of any queue, meets the next free slot
+            slotPool.execute(() -> process(exchange, settler, tag));
+        }
+    }
+
+    private void process(Exchange exchange, DeliverySettler settler, long tag) {
         getAsyncProcessor().process(exchange, doneSync -> {
             settler.settle(tag, !exchange.isFailed() && !exchange.isRollbackOnly());
             releaseExchange(exchange, false);
         });
     }
 
+    /** The queues to consume: the endpoint's queue, or {@code <queue>.<suffix>} for each suffix. */
+    List<String> queues() {
+        if (endpoint.getQueueSuffixes() == null) {
+            return List.of(endpoint.getQueue());
+        }
+        Collection<String> suffixes = endpoint.getQueueSuffixes().get();
+        List<String> queues = new ArrayList<>();
+        for (String suffix : suffixes) {
+            queues.add(endpoint.getQueue() + "." + suffix);
+        }
+        if (queues.isEmpty()) {
+            throw new IllegalStateException("taskfarm-amqp:" + endpoint.getQueue() + " has no queue to consume (no "
+                    + "queue suffix)");
+        }
+        return queues;
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        container = new DirectMessageListenerContainer(endpoint.connectionFactory());
-        container.setQueueNames(endpoint.getQueue());
+        List<String> queues = queues();
+        if (endpoint.getSlots() > 0) {
+            slotPool = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this,
+                    "taskfarm-slot", endpoint.getSlots());
+            SimpleMessageListenerContainer smlc = new SimpleMessageListenerContainer(endpoint.connectionFactory());
+            // one channel for every queue; never a global qos: RabbitMQ's quorum queues refuse it
+            smlc.setConcurrentConsumers(1);
+            container = smlc;
+        } else {
+            DirectMessageListenerContainer dmlc = new DirectMessageListenerContainer(endpoint.connectionFactory());
+            dmlc.setConsumersPerQueue(endpoint.getConsumers());
+            container = dmlc;
+        }
+        container.setQueueNames(queues.toArray(String[]::new));
         container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
-        container.setConsumersPerQueue(endpoint.getConsumers());
-        container.setPrefetchCount(endpoint.getPrefetch());
+        container.setPrefetchCount(endpoint.effectivePrefetch());
         // a queue deleted under a running farm is retried, never a consumer that stops for good
         container.setMissingQueuesFatal(false);
         container.setMessagePropertiesConverter(new DefaultMessagePropertiesConverter(64 * 1024, true));
         container.setMessageListener(this);
-        container.setBeanName("taskfarm-amqp:" + endpoint.getQueue());
+        container.setBeanName("taskfarm-amqp:" + String.join(",", queues));
         container.afterPropertiesSet();
         container.start();
     }
@@ -75,6 +134,10 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
             container.stop();
             container.destroy();
             container = null;
+        }
+        if (slotPool != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(slotPool);
+            slotPool = null;
         }
         super.doStop();
     }

@@ -12,6 +12,9 @@ public class AmqpEndpoint extends DefaultEndpoint {
     private final String queue;
     private int consumers = 1;
     private int prefetch = 250;
+    private int slots;
+    private int lookahead = 4;
+    private java.util.function.Supplier<? extends java.util.Collection<String>> queueSuffixes;
     private int confirmWindow = 1000;
     private long confirmTimeout = 30_000;
     private boolean completeOnConfirm;
@@ -113,6 +116,44 @@ public class AmqpEndpoint extends DefaultEndpoint {
 
     public void setPrefetch(int prefetch) {
         this.prefetch = Math.max(1, prefetch);
+    }
+
+    /** The basic.qos of a consumer channel: {@code slots + lookahead} with slots, else {@code prefetch}. */
+    int effectivePrefetch() {
+        return slots > 0 ? slots + lookahead : prefetch;
+    }
+
+    /**
+     * Deliveries run at once (0 = the {@code consumers}/{@code prefetch} shape): one channel, a
+     * channel-global prefetch of {@code slots + lookahead}, a pool of this many threads.
+     */
+    public int getSlots() {
+        return slots;
+    }
+
+    public void setSlots(int slots) {
+        this.slots = Math.max(0, slots);
+    }
+
+    /** With {@code slots}: deliveries held beyond the running ones, at most. */
+    public int getLookahead() {
+        return lookahead;
+    }
+
+    public void setLookahead(int lookahead) {
+        this.lookahead = Math.max(0, lookahead);
+    }
+
+    /**
+     * Consume {@code <queue>.<suffix>} for each suffix it supplies (asked when the consumer
+     * starts) instead of {@code <queue>} itself: a worker's queues, one per compute it serves.
+     */
+    public java.util.function.Supplier<? extends java.util.Collection<String>> getQueueSuffixes() {
+        return queueSuffixes;
+    }
+
+    public void setQueueSuffixes(java.util.function.Supplier<? extends java.util.Collection<String>> queueSuffixes) {
+        this.queueSuffixes = queueSuffixes;
     }
 
     public int getConfirmWindow() {

@@ -14,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * group commit) costs one frame, not one per reply. Everything lives and dies with its channel:
  * a new channel gets a new settler, so a delivery tag is only ever sent on the channel that
  * delivered it; once the channel is closed nothing is sent (the broker redelivers).
+ *
+ * <p>A delivery still running below completed ones (a long task on one slot of a channel that feeds
+ * several) holds the frontier back; the completed deliveries above it are then acknowledged one by
+ * one once {@code batch} of them wait, so they never fill the channel's prefetch and the broker
+ * keeps delivering to the other slots.
  */
 final class DeliverySettler {
 
@@ -23,7 +28,10 @@ final class DeliverySettler {
     private final int batch;
     /** settled[i]: delivery tag {@code base + i} is settled (acked or nacked) but maybe not yet acknowledged. */
     private final BitSet settled = new BitSet();
-    private final BitSet nacked = new BitSet();
+    /** gone[i]: tag {@code base + i} is no longer unacknowledged on the channel (rejected, or acknowledged alone). */
+    private final BitSet gone = new BitSet();
+    /** Completed tags above the first unsettled one, not acknowledged yet. */
+    private int beyond;
     private long base = 1;
     private long lastAcked;
     private long open;
@@ -51,13 +59,15 @@ final class DeliverySettler {
             int i = (int) (tag - base);
             if (!ok) {
                 channel.basicNack(tag, false, true);
-                nacked.set(i);
+                gone.set(i);
             }
             settled.set(i);
             int contiguous = settled.nextClearBit(0);
             long frontier = base + contiguous - 1;
             if (frontier >= base && (frontier - lastAcked >= batch || open == 0)) {
                 acknowledge(contiguous);
+            } else if (ok && i >= contiguous && ++beyond >= batch) {
+                acknowledgeBeyond();
             }
         } catch (Exception e) {
             LOG.debug("Delivery {} not settled ({}): the broker delivers it again", tag, e.getMessage());
@@ -67,7 +77,7 @@ final class DeliverySettler {
     /** Acknowledges the first {@code contiguous} settled tags with one multiple-ack (rejected ones are gone already). */
     private void acknowledge(int contiguous) throws java.io.IOException {
         int lastOk = contiguous - 1;
-        while (lastOk >= 0 && nacked.get(lastOk)) {
+        while (lastOk >= 0 && gone.get(lastOk)) {
             lastOk--;
         }
         if (lastOk >= 0) {
@@ -77,7 +87,21 @@ final class DeliverySettler {
         lastAcked = base + contiguous - 1;
         base += contiguous;
         shift(settled, contiguous);
-        shift(nacked, contiguous);
+        shift(gone, contiguous);
+        BitSet waiting = (BitSet) settled.clone();
+        waiting.andNot(gone);
+        beyond = waiting.cardinality();
+    }
+
+    /** Acknowledges, one by one, the completed tags that wait above the first unsettled one. */
+    private void acknowledgeBeyond() throws java.io.IOException {
+        for (int i = settled.nextSetBit(0); i >= 0; i = settled.nextSetBit(i + 1)) {
+            if (!gone.get(i)) {
+                channel.basicAck(base + i, false);
+                gone.set(i);
+            }
+        }
+        beyond = 0;
     }
 
     private static void shift(BitSet bits, int n) {

@@ -9,14 +9,16 @@ import dev.taskfarm.broker.QueueMonitor;
 
 /**
  * GET /farm: what the coordinator can see of the farm from the broker: per queue its ready
- * messages and consumers, as the queue-depth route last sampled them. Each worker process runs
- * {@code taskfarm.worker.consumers} consumers on the requests queue, so consumers / that number
- * estimates the workers connected (foreign workers may run other numbers).
+ * messages and consumers, as the queue-depth route last sampled them (one requests queue per
+ * compute, role {@code requests} with its {@code compute}). A taskfarm worker process consumes
+ * each of its computes' queues once and runs {@code taskfarm.worker.slots} tasks at once, so the
+ * most consumers on one compute queue is at least the workers connected, and slots = the sum over
+ * the compute queues of consumers x slots per worker (foreign workers may run other numbers).
  */
 public class FarmView {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    /** Header the route sets: the configured consumers per worker process. */
+    /** Header the route sets: the configured slots per worker process. */
     static final String CONSUMERS_PER_WORKER = "TaskfarmConsumersPerWorker";
 
     public void view(Exchange exchange) throws ApiException {
@@ -25,21 +27,21 @@ public class FarmView {
         int perWorker = Math.max(1, exchange.getMessage().getHeader(CONSUMERS_PER_WORKER, 1, Integer.class));
         ObjectNode out = MAPPER.createObjectNode();
         ArrayNode queues = out.putArray("queues");
-        long slots = 0;
-        String[] roles = {"requests", "replies", "deadLetters"};
-        int i = 0;
+        long workers = 0;
         for (QueueMonitor.Sample s : monitor == null ? java.util.List.<QueueMonitor.Sample>of() : monitor.latest()) {
-            String role = i < roles.length ? roles[i] : "other";
-            queues.addObject().put("name", s.queue()).put("role", role).put("ready", s.ready())
-                    .put("consumers", s.consumers()).put("sampledAt", java.time.Instant.ofEpochMilli(s.at()).toString());
-            if (i == 0) {
-                slots = s.consumers();
+            ObjectNode q = queues.addObject().put("name", s.queue());
+            if (s.compute() != null) {
+                q.put("role", "requests").put("compute", s.compute());
+                workers = Math.max(workers, s.consumers());
+            } else {
+                q.put("role", s.queue().equals(monitor.repliesQueue()) ? "replies" : "deadLetters");
             }
-            i++;
+            q.put("ready", s.ready()).put("consumers", s.consumers())
+                    .put("sampledAt", java.time.Instant.ofEpochMilli(s.at()).toString());
         }
-        out.put("slots", slots);
+        out.put("slots", workers * perWorker);
         out.put("consumersPerWorker", perWorker);
-        out.put("workers", (slots + perWorker - 1) / perWorker);
+        out.put("workers", workers);
         JobApi.respond(exchange, 200, out.toString(), JobApi.JSON);
     }
 }

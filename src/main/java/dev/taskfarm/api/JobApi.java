@@ -42,6 +42,7 @@ public class JobApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobApi.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final java.util.function.ToLongFunction<String> workers;
     static final String JSON = "application/json";
     static final String NDJSON = "application/x-ndjson";
     /** Media types a job body may have (charset and other parameters are ignored). */
@@ -65,6 +66,13 @@ public class JobApi {
 
     public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed,
             ChunkPlanner chunks) {
+        this(ledger, progress, spool, cancelled, maxListed, chunks, compute -> -1);
+    }
+
+    /** @param workers consumers on a compute's requests queue (-1 = cannot tell), for a running job's status */
+    public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed,
+            ChunkPlanner chunks, java.util.function.ToLongFunction<String> workers) {
+        this.workers = workers;
         this.chunks = chunks;
         this.ledger = ledger;
         this.progress = progress;
@@ -314,6 +322,17 @@ public class JobApi {
             v.put("etaSeconds", eta);
         } else {
             v.putNull("etaSeconds");
+        }
+        if (!finished) {
+            // a compute nobody consumes: its tasks wait on its queue (the job still ends at its deadline)
+            long n = workers.applyAsLong(job.compute());
+            if (n >= 0) {
+                v.put("workers", n);
+            }
+            if (n == 0) {
+                v.put("notice", "no worker serves compute \"" + job.compute() + "\": its tasks wait on the broker until one "
+                        + "starts, or the job times out");
+            }
         }
         v.put("startedAt", Instant.ofEpochMilli(job.createdAt()).toString());
         if (finished) {

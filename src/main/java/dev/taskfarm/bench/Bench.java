@@ -77,7 +77,7 @@ public final class Bench {
                     case "--tasks" -> o.tasks = Integer.valueOf(v);
                     case "--rounds" -> o.rounds = Integer.valueOf(v);
                     case "--consumers" -> o.consumers = Integer.valueOf(v);
-                    case "--prefetch" -> o.prefetch = Integer.valueOf(v);
+                    case "--lookahead", "--prefetch" -> o.prefetch = Integer.valueOf(v);
                     case "--warmup" -> o.warmup = Integer.valueOf(v);
                     case "--chunk" -> o.chunk = Integer.valueOf(v);
                     case "--latency-jobs" -> o.latencyJobs = Integer.valueOf(v);
@@ -134,11 +134,11 @@ public final class Bench {
             if (o.latencyJobs == null) {
                 o.latencyJobs = big ? 0 : 30;
             }
-            if (o.prefetch == null) {
-                // the baseline's prefetch; for tasks of milliseconds one task waiting per consumer
-                // (it covers the reply's confirm before the ack), so the job's last tasks are not
-                // queued behind a busy worker while another one idles
-                o.prefetch = cpu ? 2 : 250;
+            if (o.prefetch == null && cpu) {
+                // for tasks of milliseconds one task waiting per slot (it covers the reply's confirm
+                // before the ack), so the job's last tasks are not queued behind a busy worker while
+                // another one idles; else taskfarm's own default (taskfarm.worker.lookahead)
+                o.prefetch = 2;
             }
             if (o.warmup == null) {
                 o.warmup = "tiny".equals(o.workload) ? 100_000 : 20_000;
@@ -150,11 +150,11 @@ public final class Bench {
     static final String USAGE = """
             usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big|mixed [options]
               --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
-              --consumers C         consumers per worker process; the raw baseline gets K x C worker threads,
+              --consumers C         compute slots per worker process; the raw baseline gets K x C worker threads,
                                     the seed shape K consumers (default 8; cpu and mixed 1, so a worker
                                     process is one core's worth)
-              --prefetch P          taskfarm worker prefetch per consumer (default 250 as the baseline's; cpu
-                                    and mixed 2)
+              --lookahead L         taskfarm.worker.lookahead of the worker processes (default taskfarm's own;
+                                    cpu and mixed 2); --prefetch is the same option
               --warmup N            tiny tasks through each path before measuring, in jobs of at most 20000
                                     (default tiny 100000, else 20000): until the JIT has compiled the hot path
               --chunk S             also run taskfarm with S tasks per message set by hand (variant chunked)

@@ -57,8 +57,10 @@ final class FarmUnderTest implements AutoCloseable {
             for (int i = 0; i < workerProcesses; i++) {
                 Map<String, String> w = new HashMap<>(common);
                 w.put("taskfarm.role", "worker");
-                w.put("taskfarm.worker.consumers", String.valueOf(o.consumers));
-                w.put("taskfarm.worker.prefetch", String.valueOf(o.prefetch));
+                w.put("taskfarm.worker.slots", String.valueOf(o.consumers));
+                if (o.prefetch != null) {
+                    w.put("taskfarm.worker.lookahead", String.valueOf(o.prefetch));
+                }
                 farm.workers.add(NodeProcess.start("worker-" + (i + 1), jvm(o, "worker-" + (i + 1), "-Xmx512m"), w, env, logs));
             }
         } catch (Exception e) {
@@ -122,7 +124,9 @@ final class FarmUnderTest implements AutoCloseable {
         }
         coordinator.close();
         try (Connection c = rabbit.newConnection("bench-cleanup"); Channel ch = c.createChannel()) {
-            for (String q : new String[] {".requests", ".replies", ".requests.dlq"}) {
+            // the requests queue of each built-in compute (the bench's farm has no other)
+            for (String q : new String[] {".requests.sha256", ".requests.echo", ".requests.primes", ".replies",
+                ".requests.dlq"}) {
                 ch.queueDelete(prefix + q);
             }
         }

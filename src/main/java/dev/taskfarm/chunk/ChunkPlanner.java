@@ -3,13 +3,13 @@ package dev.taskfarm.chunk;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Chooses how a job's tasks go into request messages (a {@link ChunkPlan}) and remembers the
  * plans of recent jobs for their status. A job's explicit chunk size wins; otherwise the plan is
  * {@code auto}: sized from the compute's cost per task ({@link ComputeCosts}) and the worker slots
- * (consumers on the requests queue, counted once per job).
+ * of the job's compute (consumers on its requests queue times a worker's slots, counted once per job).
  */
 public class ChunkPlanner {
 
@@ -17,7 +17,7 @@ public class ChunkPlanner {
 
     private final ComputeCosts costs;
     private final ChunkSizer sizer;
-    private final IntSupplier slots;
+    private final ToIntFunction<String> slots;
     private final long probeWaitMs;
     private final Map<String, ChunkPlan> recent = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -26,7 +26,8 @@ public class ChunkPlanner {
         }
     });
 
-    public ChunkPlanner(ComputeCosts costs, ChunkSizer sizer, IntSupplier slots, long probeWaitMs) {
+    /** @param slots the worker slots that serve a compute, by compute name */
+    public ChunkPlanner(ComputeCosts costs, ChunkSizer sizer, ToIntFunction<String> slots, long probeWaitMs) {
         this.costs = costs;
         this.sizer = sizer;
         this.slots = slots;
@@ -41,7 +42,7 @@ public class ChunkPlanner {
     public ChunkPlan plan(String jobId, String compute, int taskCount, int explicitSize) {
         costs.expect(jobId, compute);
         ChunkPlan plan = explicitSize > 0 ? ChunkPlan.fixed(jobId, taskCount, explicitSize)
-                : ChunkPlan.auto(jobId, compute, taskCount, sizer, costs, slots.getAsInt(), probeWaitMs);
+                : ChunkPlan.auto(jobId, compute, taskCount, sizer, costs, slots.applyAsInt(compute), probeWaitMs);
         recent.put(jobId, plan);
         return plan;
     }

@@ -280,6 +280,9 @@ public class TaskfarmCli {
             } else if ("running".equals(job.path("status").asText())) {
                 out.println("Job " + id + " running");
                 out.println(ProgressBar.render(job, ProgressBar.BAR_WIDTH));
+                if (job.hasNonNull("notice")) {
+                    out.println("  " + job.path("notice").asText());
+                }
             } else {
                 out.println(summary(job));
             }

@@ -14,6 +14,16 @@ import org.apache.camel.CamelContext;
  */
 public class ComputeRegistry {
 
+    /**
+     * A compute name: it names the compute's requests queue ({@code <taskfarm.queue.requests>.<name>},
+     * docs/WIRE.md), so letters, digits, '_' and '-' only (no '.', no spaces), at most 100.
+     */
+    public static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,99}");
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ComputeRegistry.class);
+    private volatile java.util.function.Function<String, String> refusal = name -> null;
+    private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final CamelContext camelContext;
     private final Map<String, Compute> discovered = new TreeMap<>();
     private final Set<String> external = new TreeSet<>();
@@ -29,6 +39,11 @@ public class ComputeRegistry {
                     break;
                 }
                 Compute c = providers.next();
+                if (c.name() == null || !VALID_NAME.matcher(c.name()).matches()) {
+                    LOG.error("Skipping compute {}: its name \"{}\" is not 1 to 100 letters, digits, '_' or '-'",
+                            c.getClass().getName(), c.name());
+                    continue;
+                }
                 discovered.put(c.name(), c);
             } catch (java.util.ServiceConfigurationError e) {
                 // one broken plug-in must not stop the farm: its jobs get "unknown compute"
@@ -37,6 +52,10 @@ public class ComputeRegistry {
         }
         for (String name : externalNames.split(",")) {
             if (!name.isBlank()) {
+                if (!VALID_NAME.matcher(name.trim()).matches()) {
+                    throw new IllegalStateException("taskfarm.computes.external: \"" + name.trim() + "\" is not a compute "
+                            + "name (1 to 100 letters, digits, '_' or '-'; it names a queue)");
+                }
                 external.add(name.trim());
             }
         }
@@ -70,7 +89,7 @@ public class ComputeRegistry {
         if (f != null && now - f.at < REMEMBER_NANOS) {
             return f.compute;
         }
-        Compute c = lookup(name);
+        Compute c = usable(name) ? lookup(name) : null;
         if (c != null) {
             found.put(name, new Found(c, now));
         }
@@ -94,9 +113,43 @@ public class ComputeRegistry {
         return discovered.get(compute.name()) == compute;
     }
 
+    /**
+     * Names the queue layout cannot give a queue (one that would be the dead-letter or replies
+     * queue): the function answers why, or null; such a compute is unknown.
+     */
+    public void setRefusal(java.util.function.Function<String, String> refusal) {
+        this.refusal = refusal;
+        for (String name : names()) {
+            usable(name);
+        }
+    }
+
+    private boolean usable(String name) {
+        if (name == null || !VALID_NAME.matcher(name).matches()) {
+            return false;
+        }
+        String why = refusal.apply(name);
+        if (why != null && warned.add(name)) {
+            LOG.error("Compute \"{}\" cannot be used: {}", name, why);
+        }
+        return why == null;
+    }
+
     /** Whether a job may name this compute: a local one, or one served by external workers. */
     public boolean isKnown(String name) {
-        return external.contains(name) || find(name) != null;
+        return external.contains(name) && usable(name) || find(name) != null;
+    }
+
+    /**
+     * The computes this process itself can run (class path, computes.dir and route-file beans),
+     * never those listed in taskfarm.computes.external: a worker consumes exactly their queues.
+     */
+    public Set<String> local() {
+        Set<String> names = new TreeSet<>(discovered.keySet());
+        camelContext.getRegistry().findByType(Compute.class).forEach(c -> names.add(c.name()));
+        names.removeAll(external);
+        names.removeIf(n -> !usable(n));
+        return names;
     }
 
     /** Whether the name is listed in taskfarm.computes.external: served by workers of their own rules. */

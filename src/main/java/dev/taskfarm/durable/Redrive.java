@@ -38,9 +38,9 @@ public class Redrive implements JobKeeper {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
 
-    /** Answers how many requests wait, ready, on the requests queue; -1 when it cannot tell. */
+    /** Answers how many requests wait, ready, on a compute's requests queue; -1 when it cannot tell. */
     public interface QueueDepth {
-        long readyRequests();
+        long readyRequests(String compute);
     }
 
     private record Seen(int done, long since) {
@@ -114,7 +114,7 @@ public class Redrive implements JobKeeper {
         List<String> stalled = new ArrayList<>();
         List<JobLeases.Owned> owned = leases.owned();
         seen.keySet().retainAll(owned.stream().map(JobLeases.Owned::jobId).toList());
-        Long ready = null;
+        Map<String, Long> ready = new HashMap<>();
         for (JobLeases.Owned job : owned) {
             if (publishing.contains(job.jobId()) || job.done() >= job.total()) {
                 continue;
@@ -138,10 +138,13 @@ public class Redrive implements JobKeeper {
             if (now - s.since() < stallAfterMs) {
                 continue;
             }
-            if (ready == null) {
-                ready = depth.readyRequests();
+            JobRow row = ledger.find(job.jobId());
+            if (row == null) {
+                continue;
             }
-            if (ready == 0) {
+            // the job's own compute queue: requests left on a queue no worker reads (an old
+            // taskfarm.requests of an earlier version) do not count, so such a job is re-driven
+            if (ready.computeIfAbsent(row.compute(), depth::readyRequests) == 0) {
                 stalled.add(job.jobId());
             }
         }

@@ -23,6 +23,7 @@ public class DeadLetteredChunks {
 
     private final String requestsQueue;
 
+    /** @param requestsQueue prefix of the compute queues: a single goes to {@code <prefix>.<compute>} */
     public DeadLetteredChunks(String requestsQueue) {
         this.requestsQueue = requestsQueue;
     }
@@ -56,7 +57,8 @@ public class DeadLetteredChunks {
             m.setHeader(AmqpHeaders.REPLY_TO, in.getHeader(AmqpHeaders.REPLY_TO));
             m.setHeader(AmqpHeaders.CONTENT_TYPE, Wire.CONTENT_TYPE_JSON);
             m.setHeader(AmqpHeaders.DELIVERY_MODE, MessageDeliveryMode.PERSISTENT);
-            m.setHeader(AmqpHeaders.ROUTING_KEY, requestsQueue);
+            // back to its compute's queue
+            m.setHeader(AmqpHeaders.ROUTING_KEY, requestsQueue + "." + in.getHeader(Wire.COMPUTE, String.class));
             m.setBody(tasks.get(i).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             singles.add(m);
         }

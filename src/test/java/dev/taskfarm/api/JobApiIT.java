@@ -37,7 +37,7 @@ class JobApiIT {
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
         farm = TestFarm.onTestBroker()
-                .with("taskfarm.worker.consumers", "2")
+                .with("taskfarm.worker.slots", "2")
                 .with("taskfarm.metrics.queue-depth-interval-ms", "200")
                 .start();
         http = new Http(farm.baseUri());
@@ -330,7 +330,7 @@ class JobApiIT {
         String metrics = http.get("/observe/metrics").body();
         assertThat(metrics).contains("jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
                 "process_cpu_usage ", "process_uptime_seconds ", "process_files_open_files ",
-                "taskfarm_queue_consumers{queue=\"" + farm.requestsQueue() + "\"} 2.0");
+                "taskfarm_queue_consumers{queue=\"" + farm.requestsQueue() + "\"} 1.0");
         // every series the Grafana dashboard charts is one the farm exports
         JsonNode dashboard = Http.parse(Files.readString(java.nio.file.Path.of("docs/grafana-dashboard.json")));
         java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b(taskfarm_[a-z_]+|jvm_[a-z_]+|process_[a-z_]+)")

@@ -44,7 +44,7 @@ class JobsPageIT {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
         assertThat(CHROMIUM).as("Debian chromium (apt-get install chromium chromium-driver)").isExecutable();
         assertThat(DRIVER).as("Debian chromium-driver").isExecutable();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2")
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2")
                 .with("taskfarm.metrics.queue-depth-interval-ms", "200").start();
         http = new Http(farm.baseUri());
         profile = Files.createTempDirectory("taskfarm-chromium-");
@@ -164,7 +164,7 @@ class JobsPageIT {
         assertThat(http.postJson("/jobs?id=page-cancel", job.toString()).statusCode()).isEqualTo(202);
         browser.get(farm.baseUri() + "/ui/#page-cancel");
         WebDriverWait wait = waiter();
-        // one worker process of 2 consumers; both slots busy on this job
+        // one worker process of 2 slots (one consumer per compute queue); both slots busy on this job
         wait.until(d -> d.findElement(By.id("farm-workers")).getText().equals("1"));
         wait.until(d -> d.findElement(By.id("farm-slots")).getText().endsWith("/2"));
         wait.until(d -> number(d.findElement(By.id("farm-queued")).getText()) > 0);

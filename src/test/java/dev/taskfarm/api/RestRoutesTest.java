@@ -104,7 +104,7 @@ class RestRoutesTest extends CamelMainTestSupport {
         JobProgress progress = new JobProgress(60_000, new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(1)));
         CancelledJobs cancelled = new CancelledJobs(Duration.ofHours(1), 100);
         // one task per message: nothing here measures compute costs
-        ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), () -> 1, 0);
+        ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), compute -> 1, 0);
         registry.bind("jobIntake", new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256",
                 Duration.ofMinutes(15), 1, 100, chunks));
         registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),

@@ -68,7 +68,7 @@ class BenchIT {
         f.setUsername(p.get("taskfarm.rabbitmq.username"));
         f.setPassword(p.get("taskfarm.rabbitmq.password"));
         try (Connection c = f.newConnection()) {
-            for (String q : new String[] {".requests", ".replies", ".raw.requests", ".raw.replies", ".seed.requests",
+            for (String q : new String[] {".requests.sha256", ".replies", ".raw.requests", ".raw.replies", ".seed.requests",
                 ".seed.replies"}) {
                 var ch = c.createChannel();
                 assertThat(queueExists(ch, queues + q)).as("queue " + queues + q + " deleted").isFalse();

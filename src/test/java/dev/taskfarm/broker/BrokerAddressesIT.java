@@ -56,7 +56,7 @@ class BrokerAddressesIT {
                 .with("taskfarm.rabbitmq.username", p.get("taskfarm.rabbitmq.username"))
                 .with("taskfarm.rabbitmq.password", p.get("taskfarm.rabbitmq.password"))
                 .with("taskfarm.rabbitmq.address-shuffle", "none")
-                .with("taskfarm.worker.consumers", "2");
+                .with("taskfarm.worker.slots", "2");
     }
 
     /** The job runs, and its queues are on the test broker (not on an embedded or a default one). */

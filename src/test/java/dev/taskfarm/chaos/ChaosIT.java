@@ -61,7 +61,7 @@ class ChaosIT {
         p.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
         p.put("taskfarm.http.port", "0");
         p.put("taskfarm.broker.wait", "PT90S");
-        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        queues.addAll(dev.taskfarm.support.TestQueues.of(prefix));
         return p;
     }
 
@@ -79,8 +79,8 @@ class ChaosIT {
         for (int i = 0; i < workers; i++) {
             Map<String, String> w = new HashMap<>(common);
             w.put("taskfarm.role", "worker");
-            w.put("taskfarm.worker.consumers", String.valueOf(consumers));
-            w.put("taskfarm.worker.prefetch", String.valueOf(prefetch));
+            w.put("taskfarm.worker.slots", String.valueOf(consumers));
+            w.put("taskfarm.worker.lookahead", String.valueOf(prefetch));
             process("worker-" + i, w).start();
         }
         for (FarmProcess p : processes) {
@@ -139,7 +139,7 @@ class ChaosIT {
         List<String> faults = new ArrayList<>();
         Path result = dir.resolve("coordinator/outbox/chaos.result.json");
         await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            long ready = readyRequests(prefix + ".requests");
+            long ready = readyRequests(prefix + ".requests.poison");
             Files.writeString(dir.resolve("progress.txt"), "ready=" + ready + " faults=" + faults + "\n");
             boolean published = coordinator.countInLog("Job chaos published") > 0;
             if (published && ready >= 0) {

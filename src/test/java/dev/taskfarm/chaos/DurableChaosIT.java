@@ -127,7 +127,7 @@ class DurableChaosIT {
         FarmProcess coordinator = new FarmProcess("coordinator", dir.resolve("coordinator"), c);
         Map<String, String> w = new HashMap<>(common);
         w.put("taskfarm.role", "worker");
-        w.put("taskfarm.worker.prefetch", "5");
+        w.put("taskfarm.worker.lookahead", "5");
         FarmProcess worker = new FarmProcess("worker", dir.resolve("worker"), w);
         processes.addAll(List.of(coordinator, worker));
         coordinator.start();
@@ -140,8 +140,8 @@ class DurableChaosIT {
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
                     .until(() -> coordinator.countInLog("Job purged published") > 0
-                            && ch.messageCount(prefix + ".requests") < TASKS * 7 / 10);
-            purged = ch.queuePurge(prefix + ".requests").getMessageCount();
+                            && ch.messageCount(prefix + ".requests.poison") < TASKS * 7 / 10);
+            purged = ch.queuePurge(prefix + ".requests.poison").getMessageCount();
         }
         Path result = dir.resolve("coordinator/outbox/purged.result.json");
         long start = System.nanoTime();
@@ -167,7 +167,7 @@ class DurableChaosIT {
         common.put("taskfarm.exchange.control", prefix + ".control");
         common.put("taskfarm.routes", Path.of("routes").toAbsolutePath().toString());
         common.put("taskfarm.http.port", "0");
-        queues.addAll(List.of(prefix + ".requests", prefix + ".replies", prefix + ".requests.dlq"));
+        queues.addAll(dev.taskfarm.support.TestQueues.of(prefix));
         return common;
     }
 

@@ -98,7 +98,7 @@ class TwoCoordinatorsIT {
         // publishing one request per confirm takes seconds: the owner dies in the middle of it
         owner.kill();
         try (Connection conn = TestBroker.connectionFactory().newConnection(); Channel ch = conn.createChannel()) {
-            queued = ch.messageCount(prefix + ".requests");
+            queued = ch.messageCount(prefix + ".requests.poison");
         }
         publishedBeforeKill = owner.countInLog("Job shared published") > 0;
         FarmProcess survivor = coordinators.get(1);

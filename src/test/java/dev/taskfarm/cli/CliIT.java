@@ -38,7 +38,7 @@ class CliIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2").start();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2").start();
         url = farm.baseUri().toString();
     }
 

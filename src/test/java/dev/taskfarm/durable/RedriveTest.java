@@ -36,7 +36,7 @@ class RedriveTest {
     private Redrive redrive(String owner, long leaseMs, long stallMs) throws Exception {
         JobLeases leases = new JobLeases(ledger.dataSource(), owner, leaseMs);
         leases.createSchema();
-        return new Redrive(ledger, leases, inputs, ready::get, stallMs);
+        return new Redrive(ledger, leases, inputs, compute -> ready.get(), stallMs);
     }
 
     private void job(Redrive owner, String id, int tasks) throws Exception {

@@ -178,7 +178,7 @@ class K8sManifestsTest {
             assertThat(props).isEqualTo(Files.readString(PROJECT.resolve("k8s/common/application.properties")));
             assertThat(knownKeys).as("keys of k8s/common/application.properties are settings of the app")
                     .containsAll(config.mounted().keySet());
-            assertThat(config.get("taskfarm.worker.prefetch")).isEqualTo(config.mounted().getProperty("taskfarm.worker.prefetch"));
+            assertThat(config.get("taskfarm.worker.lookahead")).isEqualTo(config.mounted().getProperty("taskfarm.worker.lookahead"));
         }
     }
 
@@ -434,30 +434,37 @@ class K8sManifestsTest {
         assertThat(min).isBetween(0, max);
 
         List<Map<String, Object>> triggers = (List<Map<String, Object>>) spec.get("triggers");
-        assertThat(triggers).hasSize(1);
-        Map<String, Object> trigger = triggers.get(0);
-        Map<String, String> meta = (Map<String, String>) trigger.get("metadata");
         AppConfig config = AppConfig.of(worker, r, image);
-        assertThat(trigger.get("type")).isEqualTo("rabbitmq");
-        assertThat(meta.get("queueName")).as("KEDA watches the queue the workers consume").isEqualTo(config.get("taskfarm.queue.requests"));
-        assertThat(meta.get("mode")).isEqualTo("QueueLength");
-        assertThat(Double.parseDouble(meta.get("value"))).isPositive();
-        // the management API counts unacknowledged messages too: amqp counts only ready ones and
-        // scales away workers in the middle of their tasks
-        assertThat(meta.get("protocol")).isEqualTo("http");
-        assertThat(meta.get("vhostName")).isEqualTo(worker.env("RABBITMQ_VHOST") == null ? "/" : worker.env("RABBITMQ_VHOST"));
-        assertThat(meta).as("no credentials in the trigger").doesNotContainKeys("username", "password");
-        String namespace = so.getMetadata().getNamespace();
-        assertThat(meta.get("host")).as("the management endpoint of the broker Service the workers use, in this namespace, no credentials")
-                .isEqualTo("http://" + worker.env("RABBITMQ_HOST") + "." + namespace + ".svc:15672");
-        boolean operator = !r.custom("RabbitmqCluster").isEmpty();
-        if (!operator) {
-            io.fabric8.kubernetes.api.model.Service broker = r.find(io.fabric8.kubernetes.api.model.Service.class,
-                    worker.env("RABBITMQ_HOST")).orElseThrow();
-            assertThat(broker.getSpec().getPorts()).as("the broker Service has the management port")
-                    .anyMatch(port -> port.getPort() == 15672);
+        // one trigger per compute the workers serve, on that compute's requests queue
+        String only = config.get("taskfarm.worker.computes");
+        java.util.Set<String> served = only == null || only.isBlank() ? java.util.Set.of("sha256", "echo", "primes")
+                : java.util.Set.of(only.split("\\s*,\\s*"));
+        assertThat(triggers).extracting(t -> ((Map<String, String>) t.get("metadata")).get("queueName"))
+                .as("KEDA watches the queues the workers consume")
+                .containsExactlyInAnyOrderElementsOf(served.stream().map(c -> config.get("taskfarm.queue.requests") + "." + c).toList());
+        Map<String, Object> trigger = triggers.get(0);
+        for (Map<String, Object> t : triggers) {
+            Map<String, String> meta = (Map<String, String>) t.get("metadata");
+            assertThat(t.get("type")).isEqualTo("rabbitmq");
+            assertThat(t.get("authenticationRef")).isEqualTo(trigger.get("authenticationRef"));
+            assertThat(meta.get("mode")).isEqualTo("QueueLength");
+            assertThat(Double.parseDouble(meta.get("value"))).isPositive();
+            // the management API counts unacknowledged messages too: amqp counts only ready ones and
+            // scales away workers in the middle of their tasks
+            assertThat(meta.get("protocol")).isEqualTo("http");
+            assertThat(meta.get("vhostName")).isEqualTo(worker.env("RABBITMQ_VHOST") == null ? "/" : worker.env("RABBITMQ_VHOST"));
+            assertThat(meta).as("no credentials in the trigger").doesNotContainKeys("username", "password");
+            String namespace = so.getMetadata().getNamespace();
+            assertThat(meta.get("host")).as("the management endpoint of the broker Service the workers use, in this namespace, no credentials")
+                    .isEqualTo("http://" + worker.env("RABBITMQ_HOST") + "." + namespace + ".svc:15672");
+            boolean operator = !r.custom("RabbitmqCluster").isEmpty();
+            if (!operator) {
+                io.fabric8.kubernetes.api.model.Service broker = r.find(io.fabric8.kubernetes.api.model.Service.class,
+                        worker.env("RABBITMQ_HOST")).orElseThrow();
+                assertThat(broker.getSpec().getPorts()).as("the broker Service has the management port")
+                        .anyMatch(port -> port.getPort() == 15672);
+            }
         }
-
         String authName = ((Map<String, String>) trigger.get("authenticationRef")).get("name");
         GenericKubernetesResource auth = r.custom("TriggerAuthentication", authName)
                 .orElseThrow(() -> new AssertionError("no TriggerAuthentication " + authName));

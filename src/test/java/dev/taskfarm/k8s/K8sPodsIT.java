@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import dev.taskfarm.support.TestQueues;
 import dev.taskfarm.support.Jobs;
 import dev.taskfarm.support.TestBroker;
 
@@ -102,8 +103,8 @@ class K8sPodsIT {
             cf.setUsername(broker.getUsername());
             cf.setPassword(broker.getPassword());
             try (Connection c = cf.newConnection("k8s-it-cleanup"); Channel ch = c.createChannel()) {
-                for (String q : new String[] {".requests", ".replies", ".requests.dlq"}) {
-                    ch.queueDelete(queuePrefix + q);
+                for (String q : TestQueues.of(queuePrefix)) {
+                    ch.queueDelete(q);
                 }
             }
         }
@@ -126,7 +127,7 @@ class K8sPodsIT {
                     .contains("taskfarm starting as role worker")
                     .contains("Started worker (taskfarm-amqp://" + queuePrefix + ".requests)")
                     // 10 comes from k8s/common/application.properties (the jar says 20)
-                    .containsPattern("taskfarm\\.worker\\.prefetch = 10\\b");
+                    .containsPattern("taskfarm\\.worker\\.lookahead = 10\\b");
             assertThat(w.log()).as(w.name() + " loads the worker routes only").contains("Started worker (").doesNotContain("collect-replies");
         }
         assertThat(worker.log()).as("dev overlay env wins over the properties file")

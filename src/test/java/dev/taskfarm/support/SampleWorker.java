@@ -47,7 +47,9 @@ public final class SampleWorker implements AutoCloseable {
         }
         env.put("RABBITMQ_USERNAME", p.get("taskfarm.rabbitmq.username"));
         env.put("RABBITMQ_PASSWORD", p.get("taskfarm.rabbitmq.password"));
-        env.put("TASKFARM_QUEUE_REQUESTS", farm.requestsQueue());
+        // the prefix of its compute queues, and the arguments it declares them with (docs/WIRE.md)
+        env.put("TASKFARM_QUEUE_REQUESTS", farm.property("taskfarm.queue.requests"));
+        env.put("TASKFARM_QUEUE_DEAD_LETTERS", farm.property("taskfarm.queue.dead-letters"));
         env.put("TASKFARM_EXCHANGE_CONTROL", farm.property("taskfarm.exchange.control"));
         String name = "sample-" + kind.name().toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
         env.put("TASKFARM_CONNECTION_NAME", name);

@@ -131,8 +131,14 @@ public final class TestFarm implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + httpPort());
     }
 
+    /** The requests queue of the default compute, sha256 (one queue per compute: docs/WIRE.md). */
     public String requestsQueue() {
-        return props.get("taskfarm.queue.requests");
+        return requestsQueue("sha256");
+    }
+
+    /** The requests queue of a compute: {@code <taskfarm.queue.requests>.<compute>}. */
+    public String requestsQueue(String compute) {
+        return props.get("taskfarm.queue.requests") + "." + compute;
     }
 
     public String repliesQueue() {
@@ -180,7 +186,14 @@ public final class TestFarm implements AutoCloseable {
         context().getRouteController().stopAllRoutes();
         if (!"embedded".equals(props.get("taskfarm.broker")) && !"true".equals(props.get("test.keep-queues"))) {
             try (Connection c = amqpConnection(); Channel ch = c.createChannel()) {
-                for (String q : new String[] {requestsQueue(), repliesQueue(), props.get("taskfarm.queue.dead-letters")}) {
+                var topology = context().getRegistry().lookupByNameAndType("queueTopology",
+                        dev.taskfarm.broker.QueueTopology.class);
+                java.util.List<String> queues = new java.util.ArrayList<>(java.util.List.of(repliesQueue(),
+                        props.get("taskfarm.queue.dead-letters")));
+                java.util.Set<String> computes = new java.util.TreeSet<>(topology.declaredComputes());
+                computes.addAll(TestQueues.computes());
+                computes.forEach(compute -> queues.add(requestsQueue(compute)));
+                for (String q : queues) {
                     ch.queueDelete(q);
                 }
                 ch.exchangeDelete(props.get("taskfarm.exchange.control"));

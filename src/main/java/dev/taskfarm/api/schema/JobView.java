@@ -21,6 +21,9 @@ public record JobView(
         @Schema(description = "done / total in percent, one decimal") double percent,
         @Schema(description = "results per second since the start") double rate,
         @Schema(description = "seconds until done at the current rate; null when unknown", nullable = true) Long etaSeconds,
+        @Schema(description = "while running: worker processes consuming the compute's requests queue (absent when "
+                + "the broker cannot say)") Long workers,
+        @Schema(description = "while running: why it does not progress, e.g. no worker serves its compute") String notice,
         @Schema(description = "when the job was accepted", format = "date-time") String startedAt,
         @Schema(description = "when it ended; null while running", format = "date-time", nullable = true) String finishedAt,
         @Schema(description = "how the job's tasks are packed into request messages (absent for a job this "
