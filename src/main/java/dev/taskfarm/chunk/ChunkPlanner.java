@@ -46,6 +46,11 @@ public class ChunkPlanner {
         return plan;
     }
 
+    /** The worker slots serving the requests queue (counted at most once a second). */
+    public IntSupplier slots() {
+        return slots;
+    }
+
     /** The cost estimates the plans are sized from (the collector feeds them). */
     public ComputeCosts costs() {
         return costs;
