@@ -240,9 +240,19 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
             }
         }
         for (String jobId : lost) {
-            LOG.warn("Job {} is no longer owned by this coordinator (its lease was taken over): its dispatch stops here",
-                    jobId);
-            drop(jobId);
+            dev.taskfarm.ledger.JobRow row;
+            try {
+                row = ledger.find(jobId);
+            } catch (SQLException e) {
+                continue; // asked again on the next tick
+            }
+            if (row == null || row.isRunning()) {
+                LOG.warn("Job {} is no longer owned by this coordinator (its lease was taken over): its dispatch stops"
+                        + " here", jobId);
+                drop(jobId);
+            } else if (row.isFinal()) {
+                drop(jobId);
+            }
         }
     }
 

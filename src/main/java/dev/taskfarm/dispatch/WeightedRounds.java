@@ -46,7 +46,7 @@ public final class WeightedRounds<K> {
         if (deficit.size() > n) {
             deficit.keySet().retainAll(keys);
         }
-        int start = (keys.indexOf(last) + 1) % n;
+        int start = last == null ? 0 : (keys.indexOf(last) + 1) % n;
         for (int i = 0; i < n; i++) {
             K k = keys.get((start + i) % n);
             int r = room.applyAsInt(k);
