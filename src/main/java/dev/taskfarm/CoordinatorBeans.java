@@ -116,7 +116,7 @@ public class CoordinatorBeans implements CamelConfiguration {
     }
 
     /** The dispatch route's endpoint, as the route files name it. */
-    static final String DISPATCH_ENDPOINT = "seda:dispatch?size=1&discardWhenFull=true";
+    public static final String DISPATCH_ENDPOINT = "seda:dispatch?size=1&discardWhenFull=true";
 
     /** Jobs from this many tasks get an NDJSON result file (taskfarm.result.format / .ndjson-from). */
     static long ndjsonFrom(Settings s) {
