@@ -62,12 +62,11 @@ final class FairBench {
 
                 String busy = "busy-" + r;
                 farm.submit(busy, big, 0, 0);
-                long done;
-                while ((done = farm.progress(busy)[0]) >= 0 && done < n / 20) {
+                while (farm.doneOf(busy) < n / 20) {
                     Thread.sleep(200);
                 }
                 List<Double> these = new ArrayList<>();
-                for (int i = 0; (done = farm.progress(busy)[0]) >= 0 && done < n * 9L / 10; i++) {
+                for (int i = 0; farm.doneOf(busy) < n * 9L / 10; i++) {
                     String id = "small-" + r + "-" + i;
                     farm.submit(id, small, 0, 0);
                     these.add(farm.awaitDone(id, 10, 120).micros() / 1000.0);
@@ -114,13 +113,15 @@ final class FairBench {
         long[] last = null;
         while (true) {
             long[] p = farm.progress(a, b);
-            if (p[0] < 0 || p[1] < 0 || p[0] >= tasks || p[1] >= tasks) {
+            if (farm.ended(a) || farm.ended(b) || p[0] >= tasks || p[1] >= tasks) {
                 break;
             }
-            if (first == null && p[0] > 0 && p[1] > 0) {
-                first = p;
+            if (p[0] > 0 && p[1] > 0) {
+                if (first == null) {
+                    first = p;
+                }
+                last = p;
             }
-            last = p;
             Thread.sleep(250);
         }
         farm.awaitDone(a, tasks, timeout);

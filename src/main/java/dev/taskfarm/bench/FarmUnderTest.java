@@ -121,7 +121,18 @@ final class FarmUnderTest implements AutoCloseable {
         }
     }
 
-    /** Tasks done of each job now, -1 for a job that ended. */
+    /** Whether the job's "done" answer came (it ended). */
+    boolean ended(String jobId) {
+        return doneLines.containsKey(jobId);
+    }
+
+    /** Tasks done of a job now: 0 before it is accepted, Long.MAX_VALUE once it ended. */
+    long doneOf(String jobId) throws Exception {
+        long d = progress(jobId)[0];
+        return ended(jobId) ? Long.MAX_VALUE : Math.max(0, d);
+    }
+
+    /** Tasks done of each job now, -1 for a job that ended or is not accepted yet. */
     long[] progress(String... jobIds) throws Exception {
         coordinator.send("progress " + String.join(" ", jobIds));
         String[] a = coordinator.await("progress", 30, this::stash).split(" ");

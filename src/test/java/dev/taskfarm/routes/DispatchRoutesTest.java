@@ -56,7 +56,8 @@ class DispatchRoutesTest {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("dispatch-route-");
-        context = RouteFiles.context(Map.of());
+        // no tick: every refill below comes from a wakeup (a result that frees window space)
+        context = RouteFiles.context(Map.of("taskfarm.dispatch.tick-ms", "3600000"));
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL("jdbc:h2:mem:dispatch-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         ledger = new JobLedger(ds);
@@ -162,10 +163,11 @@ class DispatchRoutesTest {
         submit("high", 100, 3);
         template.sendBody(WAKE, null);
 
-        await().until(() -> inFlight("low") + inFlight("high") == 4);
-        assertThat(inFlight("high")).isEqualTo(3);
-        assertThat(inFlight("low")).isEqualTo(1);
+        // (the low job may have had all 4 slots for a moment before the high one arrived)
+        await().until(() -> inFlight("high") == 3);
         assertThat(dispatcher.view("high").path("window").asInt()).isEqualTo(3);
+        assertThat(dispatcher.view("low").path("window").asInt()).isEqualTo(1);
+        assertThat(inFlight("low")).isBetween(1L, 4L);
     }
 
     @Test
