@@ -38,7 +38,8 @@ public class ApiBeans implements CamelConfiguration {
         context.getRegistry().bind("jobApi", new JobApi(Closer.bean(context, "jobLedger", JobLedger.class),
                 Closer.bean(context, "jobProgress", JobProgress.class), spool,
                 Closer.bean(context, "cancelledJobs", CancelledJobs.class), s.integer("taskfarm.api.max-listed"),
-                Closer.bean(context, "chunkPlanner", ChunkPlanner.class), workersOf(context)));
+                Closer.bean(context, "chunkPlanner", ChunkPlanner.class), workersOf(context))
+                .dispatcher(Closer.bean(context, "jobDispatcher", dev.taskfarm.dispatch.Dispatcher.class)));
         context.getRegistry().bind("webPage", new WebPage());
         // an upload holds a worker thread while its body arrives: the uploads get their own share of
         // the pool on top of Vert.x's default 20, so slow uploads never take the threads of other requests

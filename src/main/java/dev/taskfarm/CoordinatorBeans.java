@@ -25,6 +25,7 @@ import dev.taskfarm.collect.ResultAggregation;
 import dev.taskfarm.collect.ResultWriter;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.chunk.ChunkPlanner;
+import dev.taskfarm.dispatch.Dispatcher;
 import dev.taskfarm.intake.Admission;
 import dev.taskfarm.intake.InboxClaims;
 import dev.taskfarm.intake.JobIntake;
@@ -69,9 +70,16 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("chunkPlanner", chunks);
         registry.bind("computeCosts", chunks.costs());
         registry.bind("deadLetteredChunks", new DeadLetteredChunks(topology.requests()));
-        registry.bind("jobIntake", new JobIntake(ledger, computes, progress, s.text("taskfarm.job.default-compute"),
+        JobIntake intake = new JobIntake(ledger, computes, progress, s.text("taskfarm.job.default-compute"),
                 s.duration("taskfarm.job.timeout"), Chunking.defaultSize(s), s.integer("taskfarm.publish.batch-size"),
-                chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks"))));
+                chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks")));
+        registry.bind("jobIntake", intake);
+        Dispatcher dispatcher = new Dispatcher(intake, ledger, chunks.slots(),
+                s.duration("taskfarm.dispatch.queue-time").toMillis(), s.longValue("taskfarm.dispatch.max-window"),
+                s.integer("taskfarm.publish.batch-size"), s.integer("taskfarm.dispatch.quantum"));
+        dispatcher.setWakeup(wakeup(context));
+        progress.setResultListener(dispatcher);
+        registry.bind("jobDispatcher", dispatcher);
         InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(), s.instanceId());
         registry.bind("inboxClaims", claims);
         context.addService(claims);
@@ -86,13 +94,37 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("replyGate", new ReplyGate(buffer, metrics));
         registry.bind("resultAggregation", new ResultAggregation());
         registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
-        registry.bind("resultWriter", new ResultWriter(ledger, progress, Path.of(s.text("taskfarm.outbox")), ndjsonFrom(s)));
+        ResultWriter writer = new ResultWriter(ledger, progress, Path.of(s.text("taskfarm.outbox")), ndjsonFrom(s));
+        // an ended job (completed, timed out, cancelled) is dispatched no more
+        writer.addListener((job, status, file, tally) -> dispatcher.drop(job.jobId()));
+        registry.bind("resultWriter", writer);
         registry.bind("jobWatchdog", new JobWatchdog(ledger, s.integer("taskfarm.watchdog.grace-ms")));
         registry.bind("queueMonitor", new QueueMonitor(queues, computes::names, metrics));
         for (JobRow job : ledger.inStatus(JobRow.RUNNING)) {
             progress.track(job.jobId(), job.total(), job.done(), job.failed(), job.createdAt());
         }
     }
+
+    /**
+     * Wakes the dispatch route (routes/coordinator/20-publish-tasks): a message to its endpoint,
+     * dropped when one is already waiting there.
+     */
+    static Runnable wakeup(CamelContext context) {
+        org.apache.camel.ProducerTemplate[] template = new org.apache.camel.ProducerTemplate[1];
+        return () -> {
+            org.apache.camel.ProducerTemplate t;
+            synchronized (template) {
+                if (template[0] == null) {
+                    template[0] = context.createProducerTemplate();
+                }
+                t = template[0];
+            }
+            t.sendBody(DISPATCH_ENDPOINT, null);
+        };
+    }
+
+    /** The dispatch route's endpoint, as the route files name it. */
+    public static final String DISPATCH_ENDPOINT = "seda:dispatch?size=1&discardWhenFull=true";
 
     /** Jobs from this many tasks get an NDJSON result file (taskfarm.result.format / .ndjson-from). */
     static long ndjsonFrom(Settings s) {

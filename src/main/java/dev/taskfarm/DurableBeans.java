@@ -56,6 +56,7 @@ public class DurableBeans implements CamelConfiguration {
         registry.bind("jobLeases", leases);
         registry.bind("jobRedrive", redrive);
         registry.lookupByNameAndType("jobIntake", JobIntake.class).setKeeper(redrive);
+        redrive.setDispatching(registry.lookupByNameAndType("jobDispatcher", dev.taskfarm.durable.Dispatching.class));
         registry.lookupByNameAndType("resultWriter", ResultWriter.class)
                 .addListener((job, status, file, tally) -> redrive.ended(job.jobId()));
         registry.bind("cancelAnnouncer", new CancelAnnouncer(ledger.dataSource(),

@@ -117,6 +117,9 @@ class FarmIT {
     void aJobIdRunsOnce() throws Exception {
         farm.submit("once.json", "[{\"seed\":\"x\"}]");
         farm.awaitResult("once", Duration.ofSeconds(30));
+        // the job may end before its intake moved the file (its tasks are dispatched after it)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> Files.exists(farm.inbox().resolve(".done/once.json")));
 
         farm.submit("once.json", "[{\"seed\":\"y\"}]");
 

@@ -63,6 +63,7 @@ public class JobApi {
     private final ResultDocument document;
     private final CancelledJobs cancelled;
     private final int maxListed;
+    private volatile dev.taskfarm.dispatch.Dispatcher dispatcher;
 
     public JobApi(JobLedger ledger, JobProgress progress, BodySpool spool, CancelledJobs cancelled, int maxListed,
             ChunkPlanner chunks) {
@@ -82,6 +83,12 @@ public class JobApi {
         this.maxListed = maxListed;
     }
 
+    /** The dispatcher whose windows the job views show. */
+    public JobApi dispatcher(dev.taskfarm.dispatch.Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+        return this;
+    }
+
     // ---- POST /jobs ------------------------------------------------------------------------
 
     /**
@@ -96,11 +103,12 @@ public class JobApi {
                     + " {\"tasks\": [...]} object) or application/x-ndjson (one task per line), got "
                     + (type == null ? "no Content-Type" : "\"" + type + "\""));
         }
-        onlyQueryParameters(m, "POST /jobs", "id");
+        onlyQueryParameters(m, "POST /jobs", "id", "priority");
         String id = param(m, "id");
         if (id != null && !JobIds.isValid(id)) {
             throw ApiException.badRequest(invalidId(id));
         }
+        Integer priority = priorityParam(m);
         Path file = spool.spool(m.getBody(), m.getHeader("Content-Length", Long.class));
         exchange.setProperty(SPOOLED, file);
         m.setBody(file.toFile());
@@ -109,6 +117,27 @@ public class JobApi {
         } else {
             m.setHeader(dev.taskfarm.intake.JobIntake.DEFAULT_JOB_ID, JobIds.generate());
         }
+        m.removeHeader("priority");
+        if (priority != null) {
+            m.setHeader(dev.taskfarm.intake.JobIntake.PRIORITY, priority);
+        }
+    }
+
+    /** {@code ?priority=}: 1..100, or null when absent. */
+    private static Integer priorityParam(Message m) throws ApiException {
+        String v = param(m, "priority");
+        if (v == null) {
+            return null;
+        }
+        try {
+            int p = Integer.parseInt(v.trim());
+            if (p >= 1 && p <= dev.taskfarm.job.JobFile.MAX_PRIORITY) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ApiException.badRequest(dev.taskfarm.job.JobFile.priorityRule() + ", got \"" + shown(v) + "\"");
     }
 
     /** 202 with the new job's view and its location. */
@@ -312,6 +341,11 @@ public class JobApi {
         v.put("failed", job.failed());
         v.put(finished ? "missing" : "pending", job.total() - job.done());
         v.put("published", job.published() ? job.total() : tally != null ? tally.published() : 0);
+        v.put("priority", job.priority());
+        ObjectNode dispatch = dispatcher == null || finished ? null : dispatcher.view(job.jobId());
+        if (dispatch != null) {
+            v.set("dispatch", dispatch);
+        }
         ChunkPlan plan = chunks == null ? null : chunks.find(job.jobId());
         if (plan != null) {
             v.set("chunking", plan.toJson());

@@ -94,14 +94,14 @@ public final class Bench {
                 i++;
             }
             if (o.workload == null) {
-                throw new IllegalArgumentException("--workload tiny|cpu|big|mixed is required");
+                throw new IllegalArgumentException("--workload tiny|cpu|big|mixed|fair is required");
             }
-            if (!List.of("tiny", "cpu", "big", "mixed").contains(o.workload)) {
-                throw new IllegalArgumentException("--workload must be tiny, cpu, big or mixed, got " + o.workload);
+            if (!List.of("tiny", "cpu", "big", "mixed", "fair").contains(o.workload)) {
+                throw new IllegalArgumentException("--workload must be tiny, cpu, big, mixed or fair, got " + o.workload);
             }
             // mixed runs like cpu: one consumer per worker process (a slot is a core's worth)
             boolean cpu = "cpu".equals(o.workload) || "mixed".equals(o.workload);
-            boolean big = "big".equals(o.workload);
+            boolean big = "big".equals(o.workload) || "fair".equals(o.workload);
             if (o.workers == null) {
                 o.workers = cpu ? List.of(1, 2) : List.of(1);
             }
@@ -148,7 +148,10 @@ public final class Bench {
     }
 
     static final String USAGE = """
-            usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big|mixed [options]
+            usage: java -jar target/taskfarm.jar bench --workload tiny|cpu|big|mixed|fair [options]
+              fair: fair share between jobs (big job's tasks, N default 1000000, --tasks scales it): 10-task
+                                    jobs beside the big job (their time), the big job's throughput alone and
+                                    beside them, two equal jobs of N/2 (their shares), priority 2 vs 1
               --workers K[,K2]      taskfarm worker processes (cpu default 1,2: scaling), else 1
               --consumers C         compute slots per worker process; the raw baseline gets K x C worker threads,
                                     the seed shape K consumers (default 8; cpu and mixed 1, so a worker
@@ -208,7 +211,7 @@ public final class Bench {
     }
 
     private int execute(Options o, Path dir, PrintStream out) throws Exception {
-        Workload wl = Workload.of(o.workload, o.tasks, o.rounds);
+        Workload wl = Workload.of("fair".equals(o.workload) ? "big" : o.workload, o.tasks, o.rounds);
         ConnectionFactory rabbit = new ConnectionFactory();
         rabbit.setUri(o.broker);
         // a broker that goes away fails the run: no silent recovery in the middle of a measurement
@@ -225,6 +228,9 @@ public final class Bench {
         String brokerVersion;
         try (Connection c = rabbit.newConnection("bench-probe")) {
             brokerVersion = c.getServerProperties().get("product") + " " + c.getServerProperties().get("version");
+        }
+        if ("fair".equals(o.workload)) {
+            return FairBench.run(o, wl, rabbit, brokerVersion, dir, out);
         }
         Path job = wl.write(dir, "job", wl.tasks());
         // warm-up: tiny tasks through both paths until the JIT has compiled the messaging code (as in a

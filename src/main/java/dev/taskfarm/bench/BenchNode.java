@@ -28,9 +28,11 @@ import dev.taskfarm.wire.Wire;
  * JVM: {@code BenchNode key=value...} runs {@link TaskfarmApp#newMain()} with those properties and
  * takes commands on stdin; answers are stdout lines starting with {@value #PREFIX}.
  * <ul>
- * <li>{@code submit <jobId> <file> <chunkSize>}: runs the job through the intake bean and the
- * {@code publish-tasks} route (the file intake route minus its polling delay); answers
+ * <li>{@code submit <jobId> <file> <chunkSize> [priority]}: runs the job through the intake bean and
+ * hands it to the dispatcher (the file intake route minus its polling delay); answers
  * {@code done <jobId> <status> <micros from submit to result file> <p50 us> <p99 us> <file>}</li>
+ * <li>{@code progress <jobId>...}: {@code progress <jobId>=<tasks done>...}, -1 for a job that
+ * ended or is unknown</li>
  * <li>{@code heap-reset} / {@code heap}: peak heap used and peak heap after GC since the reset</li>
  * <li>{@code cpu}: CPU time the process has used, in nanoseconds</li>
  * <li>{@code quit}</li>
@@ -76,7 +78,17 @@ public final class BenchNode {
             String[] cmd = line.trim().split(" ");
             switch (cmd[0]) {
                 case "submit" -> submitter.submit(() -> submit(context, template, started, cmd[1], cmd[2],
-                        Integer.parseInt(cmd[3])));
+                        Integer.parseInt(cmd[3]), cmd.length > 4 ? Integer.parseInt(cmd[4]) : 0));
+                case "progress" -> {
+                    var progress = context.getRegistry().lookupByNameAndType("jobProgress",
+                            dev.taskfarm.collect.JobProgress.class);
+                    StringBuilder sb = new StringBuilder("progress");
+                    for (int i = 1; i < cmd.length; i++) {
+                        var t = progress.get(cmd[i]);
+                        sb.append(' ').append(cmd[i]).append('=').append(t == null ? -1 : t.done());
+                    }
+                    answer(sb.toString());
+                }
                 case "heap-reset" -> {
                     System.gc();
                     peakUsed = 0;
@@ -100,7 +112,7 @@ public final class BenchNode {
     }
 
     private static void submit(CamelContext context, ProducerTemplate template, Map<String, Long> started, String jobId,
-            String file, int chunk) {
+            String file, int chunk, int priority) {
         try {
             Exchange exchange = new DefaultExchange(context);
             exchange.getMessage().setBody(new File(file));
@@ -108,12 +120,13 @@ public final class BenchNode {
             if (chunk > 0) {
                 exchange.getMessage().setHeader(Wire.CHUNK_SIZE, chunk); // else the default: auto
             }
+            if (priority > 0) {
+                exchange.getMessage().setHeader(JobIntake.PRIORITY, priority);
+            }
             started.put(jobId, System.nanoTime());
             context.getRegistry().lookupByNameAndType("jobIntake", JobIntake.class).accept(exchange);
-            template.send("direct:publish-tasks", exchange);
-            if (exchange.getException() != null) {
-                throw exchange.getException();
-            }
+            context.getRegistry().lookupByNameAndType("jobDispatcher", dev.taskfarm.dispatch.Dispatcher.class).add(exchange);
+            template.sendBody(dev.taskfarm.CoordinatorBeans.DISPATCH_ENDPOINT, null);
         } catch (Exception e) {
             started.remove(jobId);
             answer("failed " + jobId + " " + e);

@@ -90,6 +90,61 @@ final class FarmUnderTest implements AutoCloseable {
         return new Bench.RunResult(tasks, Long.parseLong(a[3]), Long.parseLong(a[4]), Long.parseLong(a[5]));
     }
 
+    /** "done" answers that arrived while something else was awaited, by job id. */
+    private final Map<String, String> doneLines = new HashMap<>();
+
+    /** Submits a job without waiting for it ({@link #awaitDone}); priority 0 = the default. */
+    void submit(String jobId, Path file, int chunk, int priority) {
+        coordinator.send("submit " + jobId + " " + file.toAbsolutePath() + " " + chunk + " " + priority);
+    }
+
+    /** Waits for a job {@link #submit submitted} before; fails unless it ends completed. */
+    Bench.RunResult awaitDone(String jobId, int tasks, long timeoutSeconds) throws Exception {
+        String line = doneLines.remove(jobId);
+        while (line == null) {
+            String a = coordinator.await("done ", timeoutSeconds, this::stash);
+            if (a.startsWith("done " + jobId + " ")) {
+                line = a;
+            } else {
+                stash(a);
+            }
+        }
+        String[] a = line.split(" ");
+        if (!"completed".equals(a[2])) {
+            throw new IllegalStateException("taskfarm job " + jobId + " ended " + a[2] + "; see " + coordinator.log());
+        }
+        java.nio.file.Files.deleteIfExists(Path.of(a[6]));
+        return new Bench.RunResult(tasks, Long.parseLong(a[3]), Long.parseLong(a[4]), Long.parseLong(a[5]));
+    }
+
+    private void stash(String answer) {
+        if (answer.startsWith("done ")) {
+            doneLines.put(answer.split(" ")[1], answer);
+        }
+    }
+
+    /** Whether the job's "done" answer came (it ended). */
+    boolean ended(String jobId) {
+        return doneLines.containsKey(jobId);
+    }
+
+    /** Tasks done of a job now: 0 before it is accepted, Long.MAX_VALUE once it ended. */
+    long doneOf(String jobId) throws Exception {
+        long d = progress(jobId)[0];
+        return ended(jobId) ? Long.MAX_VALUE : Math.max(0, d);
+    }
+
+    /** Tasks done of each job now, -1 for a job that ended or is not accepted yet. */
+    long[] progress(String... jobIds) throws Exception {
+        coordinator.send("progress " + String.join(" ", jobIds));
+        String[] a = coordinator.await("progress", 30, this::stash).split(" ");
+        long[] done = new long[jobIds.length];
+        for (int i = 0; i < jobIds.length; i++) {
+            done[i] = Long.parseLong(a[i + 1].substring(a[i + 1].indexOf('=') + 1));
+        }
+        return done;
+    }
+
     /** CPU time used so far by {coordinator, all workers}, in nanoseconds. */
     long[] cpuNanos() throws Exception {
         long[] sum = new long[2];

@@ -80,6 +80,11 @@ public final class NodeProcess implements AutoCloseable {
 
     /** The next answer starting with {@code prefix}; fails on a "failed" answer, an exit or the timeout. */
     public String await(String prefix, long timeoutSeconds) throws Exception {
+        return await(prefix, timeoutSeconds, a -> { });
+    }
+
+    /** {@link #await(String, long)}, handing every other answer on the way to {@code others}. */
+    public String await(String prefix, long timeoutSeconds, java.util.function.Consumer<String> others) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (true) {
             String a = answers.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -92,6 +97,7 @@ public final class NodeProcess implements AutoCloseable {
             if (a.startsWith("failed") || a.equals("exited")) {
                 throw new IllegalStateException(name + ": " + a + "; see " + log);
             }
+            others.accept(a);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.taskfarm.wire.RequestBatches;
  * <p>While a compute's cost is not known yet, an auto plan first publishes a probe of one task per
  * message, two per worker slot (enough to keep every slot busy), then waits until those replies
  * reported their compute time (at most the probe wait), and sizes the rest from the measurement.
+ * The wait never blocks: {@link #next} answers 0 (nothing yet) while {@link #waiting}.
  * No reported time, no chunks: a compute served by workers that do not report
  * {@code TaskfarmComputeMicros} keeps one task per message.
  *
@@ -33,6 +34,7 @@ public final class ChunkPlan implements RequestBatches.Sizes {
     private final int probeMessages;
     private final long observedBefore;
     private Phase phase;
+    private long waitingSince;
     private int probes;
     private double costUsed = Double.NaN;
     private int messages;
@@ -88,18 +90,27 @@ public final class ChunkPlan implements RequestBatches.Sizes {
                 return record(1);
             }
             phase = Phase.WAIT;
+            waitingSince = System.nanoTime();
             return 0; // the probe goes out before the wait
         }
         if (phase == Phase.WAIT) {
-            phase = Phase.SIZED;
-            try {
-                costs.await(compute, observedBefore + probeMessages, probeWaitMs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (waiting()) {
+                // never blocks the dispatcher, which serves other jobs meanwhile and asks again
+                return 0;
             }
+            phase = Phase.SIZED;
         }
         costUsed = costs.estimate(compute);
         return record(sizer.size(costUsed, remaining, slots));
+    }
+
+    /**
+     * True while the plan waits for the probe's compute times (and the probe wait has not passed):
+     * {@link #next} would block, so a dispatcher serving other jobs asks again later instead.
+     */
+    public synchronized boolean waiting() {
+        return phase == Phase.WAIT && costs.observed(compute) < observedBefore + probeMessages
+                && !costs.unreported(compute) && System.nanoTime() - waitingSince < probeWaitMs * 1_000_000;
     }
 
     private int record(int size) {

@@ -122,6 +122,12 @@ public class ComputeCosts {
         return c == null || c.unreported ? Double.NaN : c.estimate;
     }
 
+    /** Whether a reply of this compute came without a compute time (its jobs are not sized). */
+    public boolean unreported(String compute) {
+        Cost c = costs.get(compute);
+        return c != null && c.unreported;
+    }
+
     /** Replies observed so far for this compute. */
     public long observed(String compute) {
         return cost(compute).observed();

@@ -35,12 +35,25 @@ public final class ApiClient {
 
     /**
      * POST /jobs with the file's content; NDJSON for .ndjson/.jsonl files, else JSON. No timeout:
-     * the server answers once every task is published, which takes a while for a big job.
+     * the server answers once the job is accepted and kept, after reading (and checking) all of it,
+     * which takes a while for a big job.
      */
     public JsonNode submit(Path file, String id) throws IOException, InterruptedException, CliException {
+        return submit(file, id, null);
+    }
+
+    /** {@link #submit(Path, String)} with the job's priority ({@code ?priority=}, null for the default). */
+    public JsonNode submit(Path file, String id, Integer priority) throws IOException, InterruptedException, CliException {
         String name = file.getFileName().toString().toLowerCase();
         String type = name.endsWith(".ndjson") || name.endsWith(".jsonl") ? "application/x-ndjson" : "application/json";
-        String query = id == null ? "" : "?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+        StringBuilder q = new StringBuilder();
+        if (id != null) {
+            q.append("?id=").append(URLEncoder.encode(id, StandardCharsets.UTF_8));
+        }
+        if (priority != null) {
+            q.append(q.length() == 0 ? '?' : '&').append("priority=").append(priority);
+        }
+        String query = q.toString();
         HttpRequest request = HttpRequest.newBuilder(uri("/jobs" + query)).header("Content-Type", type)
                 .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofFile(file)).build();
         return json(send(request), 202);

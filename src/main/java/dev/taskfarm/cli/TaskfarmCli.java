@@ -137,6 +137,9 @@ public class TaskfarmCli {
         Path file;
         @Option(names = "--id", description = "job id (default: the file's \"id\", else generated); wins over the file's")
         String id;
+        @Option(names = "--priority", paramLabel = "N", description = "the job's share weight, 1 to 100 (default 1):"
+                + " running jobs share the farm in proportion to their priorities; the file's \"priority\" wins")
+        Integer priority;
         @CommandLine.Mixin
         WaitOptions waiting;
 
@@ -146,15 +149,24 @@ public class TaskfarmCli {
             if (!Files.isReadable(file)) {
                 throw new IOException("cannot read " + file);
             }
-            return submit(api(), file, id, waiting.await, waiting.intervalMs, out());
+            if (priority != null && (priority < 1 || priority > dev.taskfarm.job.JobFile.MAX_PRIORITY)) {
+                throw new ApiClient.CliException("--priority must be a whole number from 1 to "
+                        + dev.taskfarm.job.JobFile.MAX_PRIORITY + ", got " + priority);
+            }
+            return submit(api(), file, id, priority, waiting.await, waiting.intervalMs, out());
         }
     }
 
     /** POST the file, say where the job is, and with {@code await} follow it to its end. */
     static int submit(ApiClient api, Path file, String id, boolean await, long intervalMs, PrintWriter out) throws Exception {
+        return submit(api, file, id, null, await, intervalMs, out);
+    }
+
+    static int submit(ApiClient api, Path file, String id, Integer priority, boolean await, long intervalMs, PrintWriter out)
+            throws Exception {
         JsonNode job;
         try {
-            job = api.submit(file, id);
+            job = api.submit(file, id, priority);
         } catch (ApiClient.CliException e) {
             if (e.getMessage().startsWith("HTTP 409")) {
                 throw new ApiClient.CliException(e.getMessage() + " (taskfarm submit --id NEW_ID runs the same file again)");

@@ -116,7 +116,13 @@ public class JobProgress {
         }
     }
 
+    /** Told of every recorded result (after its group commit): the dispatcher frees window space. */
+    public interface ResultListener {
+        void recorded(String jobId, int index);
+    }
+
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    private volatile ResultListener listener;
     private final long logIntervalMs;
     private final FarmMetrics metrics;
 
@@ -138,6 +144,10 @@ public class JobProgress {
             return 0;
         }
         return rate <= 0 ? -1 : Math.round((total - done) / rate);
+    }
+
+    public void setResultListener(ResultListener listener) {
+        this.listener = listener;
     }
 
     /** Starts tracking a job (also after a restart, with the counts the ledger holds). */
@@ -177,6 +187,10 @@ public class JobProgress {
 
     void onResult(String jobId, int index, boolean ok) {
         metrics.taskResult(ok);
+        ResultListener l = listener;
+        if (l != null) {
+            l.recorded(jobId, index);
+        }
         Tally t = tallies.get(jobId);
         if (t == null) {
             return;

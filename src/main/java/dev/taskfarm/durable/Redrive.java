@@ -28,11 +28,13 @@ import dev.taskfarm.wire.Wire;
  * then publishes exactly the missing tasks. As the intake's {@link JobKeeper} it keeps every
  * accepted job's input and makes this coordinator the job's owner.
  *
- * <p>A job owned here is re-driven when (1) it is not fully published and no publish of it is
- * running in this process (the publish died with a coordinator, failed, or never ran), or (2) it is
- * published, no result was recorded for {@code stallAfterMs}, and the requests queue holds no
- * ready message (nothing of the job can still arrive from the queue). Duplicates that a re-drive
- * causes (a task that was only slow) are dropped by the reply gate.
+ * <p>A job owned here is re-driven when (1) it is not fully published and the dispatcher of this
+ * process has no cursor over it (its coordinator restarted, or this one took it over), or a publish
+ * of it failed, or (2) no result was recorded for {@code stallAfterMs} and the requests queue holds
+ * no ready message (its requests in flight are lost: the window would never drain). A re-drive
+ * rewinds the job's dispatch ({@code Dispatcher.rewind}): its tasks without a result are sent again,
+ * windowed like any job. Duplicates that a re-drive causes (a task that was only slow, requests
+ * that survived a restart on the broker) are dropped by the reply gate.
  */
 public class Redrive implements JobKeeper {
 
@@ -54,6 +56,7 @@ public class Redrive implements JobKeeper {
     private final Set<String> publishing = ConcurrentHashMap.newKeySet();
     private final Map<String, Seen> seen = new HashMap<>();
     private final Set<String> warnedNoInput = ConcurrentHashMap.newKeySet();
+    private volatile Dispatching dispatching;
 
     public Redrive(JobLedger ledger, JobLeases leases, JobInputs inputs, QueueDepth depth, long stallAfterMs) {
         this.ledger = ledger;
@@ -61,6 +64,11 @@ public class Redrive implements JobKeeper {
         this.inputs = inputs;
         this.depth = depth;
         this.stallAfterMs = stallAfterMs;
+    }
+
+    /** The dispatcher whose jobs this re-drive resumes and rewinds. */
+    public void setDispatching(Dispatching dispatching) {
+        this.dispatching = dispatching;
     }
 
     // ---- JobKeeper: called by the intake ------------------------------------------------------
@@ -113,7 +121,13 @@ public class Redrive implements JobKeeper {
         long now = System.currentTimeMillis();
         List<String> stalled = new ArrayList<>();
         List<JobLeases.Owned> owned = leases.owned();
-        seen.keySet().retainAll(owned.stream().map(JobLeases.Owned::jobId).toList());
+        List<String> ownedIds = owned.stream().map(JobLeases.Owned::jobId).toList();
+        seen.keySet().retainAll(ownedIds);
+        Dispatching d = dispatching;
+        if (d != null) {
+            // a job whose lease another coordinator took is dispatched by that one only
+            d.retain(ownedIds, now);
+        }
         Map<String, Long> ready = new HashMap<>();
         for (JobLeases.Owned job : owned) {
             if (publishing.contains(job.jobId()) || job.done() >= job.total()) {
@@ -126,7 +140,13 @@ public class Redrive implements JobKeeper {
                 }
                 continue;
             }
-            if (!job.published()) {
+            if (d != null && d.needsRewind(job.jobId())) {
+                // a publish of it failed: its dispatch restarts from the ledger
+                stalled.add(job.jobId());
+                continue;
+            }
+            if (!job.published() && (d == null || !d.dispatching(job.jobId()))) {
+                // not fully sent and nobody sends it here (a restart, a takeover): resume it
                 stalled.add(job.jobId());
                 continue;
             }
@@ -175,6 +195,7 @@ public class Redrive implements JobKeeper {
         m.setHeader(Wire.JOB_ID, jobId);
         m.setHeader(Wire.TASK_COUNT, job.total());
         m.setHeader(Wire.COMPUTE, job.compute());
+        m.setHeader(JobIntake.PRIORITY, job.priority());
         m.setHeader("TaskfarmMissing", job.total() - recorded.cardinality());
         exchange.setProperty(JobIntake.RECORDED, recorded);
         m.setBody(inputs.path(jobId, digest).toFile());
@@ -187,7 +208,8 @@ public class Redrive implements JobKeeper {
         synchronized (this) {
             seen.remove(jobId);
         }
-        LOG.warn("Job {} re-driven: its {} tasks without a result were published again (publish epoch {})", jobId,
+        LOG.warn("Job {} re-driven: its dispatch restarts from the ledger with its {} tasks without a result (publish"
+                + " epoch {})", jobId,
                 exchange.getMessage().getHeader("TaskfarmMissing"), epoch);
     }
 

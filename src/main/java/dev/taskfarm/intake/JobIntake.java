@@ -21,7 +21,7 @@ import dev.taskfarm.job.JobIds;
 import dev.taskfarm.job.JobSpec;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
-import dev.taskfarm.wire.RequestBatch;
+import dev.taskfarm.wire.BatchCursor;
 import dev.taskfarm.wire.RequestBatches;
 import dev.taskfarm.wire.Wire;
 
@@ -35,10 +35,16 @@ public class JobIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
     /** Exchange property: the job's {@link ChunkPlan}, from accept to publishing. */
-    static final String PLAN = "TaskfarmChunkPlan";
+    public static final String PLAN = "TaskfarmChunkPlan";
 
     /** Header: the input belongs to this existing job (its status); nothing is published for it. */
     public static final String KNOWN_JOB = "TaskfarmKnownJob";
+    /**
+     * Header: the job's priority (1..{@link JobFile#MAX_PRIORITY}), its share weight of the dispatch
+     * windows. Set by a caller (REST {@code ?priority=}, CLI {@code --priority}); the input's
+     * {@code "priority"} wins; after {@link #accept} it holds the job's priority.
+     */
+    public static final String PRIORITY = "TaskfarmPriority";
     /** Exchange property of a re-drive: the indexes that have a result (BitSet); only the others are published. */
     public static final String RECORDED = "TaskfarmRecorded";
 
@@ -113,9 +119,10 @@ public class JobIntake {
             admission.check(file, spec, compute);
         }
         Duration timeout = spec.timeout() != null ? spec.timeout() : defaultTimeout;
+        int priority = priority(spec, in);
         long now = System.currentTimeMillis();
         String digest = keep(jobId, file, exchange);
-        if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis())) {
+        if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis(), priority)) {
             JobRow existing = ledger.find(jobId);
             if (existing != null && isItsInputAgain(jobId, digest, in)) {
                 // a crash between publishing and moving the file: the ledger and the kept input
@@ -145,14 +152,35 @@ public class JobIntake {
         in.setHeader(Wire.JOB_ID, jobId);
         in.setHeader(Wire.TASK_COUNT, spec.taskCount());
         in.setHeader(Wire.COMPUTE, compute);
+        in.setHeader(PRIORITY, priority);
         if (chunk > 1) {
             in.setHeader(Wire.CHUNK_SIZE, chunk);
         } else {
             in.removeHeader(Wire.CHUNK_SIZE);
         }
-        LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}{}", jobId, spec.taskCount(),
-                spec.format().name().toLowerCase(), compute, timeout,
+        LOG.info("Job {} accepted: {} tasks ({}), compute {}, timeout {}, priority {}{}", jobId, spec.taskCount(),
+                spec.format().name().toLowerCase(), compute, timeout, priority,
                 plan.isAuto() ? ", chunk size auto" : chunk > 1 ? ", " + chunk + " tasks per message" : "");
+    }
+
+    /** The input's "priority", else the caller's header, else 1; a bad header value is refused. */
+    private static int priority(JobSpec spec, Message in) throws BadJobException {
+        if (spec.priority() > 0) {
+            return spec.priority();
+        }
+        Object asked = in.getHeader(PRIORITY);
+        if (asked == null) {
+            return 1;
+        }
+        try {
+            int p = Integer.parseInt(asked.toString().trim());
+            if (p >= 1 && p <= JobFile.MAX_PRIORITY) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new BadJobException(JobFile.priorityRule() + ", got \"" + asked + "\"");
     }
 
     private String keep(String jobId, Path file, Exchange exchange) {
@@ -175,26 +203,15 @@ public class JobIntake {
         }
     }
 
-    /** Marks the job as fully published. */
-    public void published(Exchange exchange) throws SQLException {
-        if (exchange.getMessage().getHeader(KNOWN_JOB) != null) {
-            return;
-        }
-        String jobId = exchange.getMessage().getHeader(Wire.JOB_ID, String.class);
-        ledger.markPublished(jobId);
-        ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
-        LOG.info("Job {} published: {} tasks on the requests queue{}", jobId,
-                exchange.getMessage().getHeader(Wire.TASK_COUNT), plan == null ? "" : ", " + plan.describe());
-    }
-
     /**
      * The job's request messages (one per task, or per chunk of tasks) in batches, streamed from
-     * the file for the publish route's splitter.
+     * the file; null for an input that belongs to a known job (nothing to send). The dispatcher
+     * reads it as far as the job's window allows.
      */
-    public java.util.Iterator<RequestBatch> requests(Exchange exchange) throws java.io.IOException {
+    public BatchCursor cursor(Exchange exchange) throws java.io.IOException {
         Message m = exchange.getMessage();
         if (m.getHeader(KNOWN_JOB) != null) {
-            return java.util.Collections.emptyIterator();
+            return null;
         }
         java.util.BitSet recorded = exchange.getProperty(RECORDED, java.util.BitSet.class);
         if (recorded != null) {

@@ -8,13 +8,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
+import dev.taskfarm.wire.BatchCursor;
 import dev.taskfarm.wire.RequestBatch;
 
 /**
  * The requests of a re-drive: only the tasks whose index has no recorded result, streamed from the
  * job's input, in batches of consecutive indexes (one task per message).
  */
-final class MissingRequests implements Iterator<RequestBatch>, Closeable {
+final class MissingRequests implements BatchCursor {
 
     private final Iterator<String> tasks;
     private final BitSet recorded;
@@ -23,7 +24,6 @@ final class MissingRequests implements Iterator<RequestBatch>, Closeable {
     private final int taskCount;
     private final int batchSize;
     private int index;
-    private RequestBatch next;
 
     MissingRequests(Iterator<String> tasks, BitSet recorded, String jobId, String compute, int taskCount, int batchSize) {
         this.tasks = tasks;
@@ -34,35 +34,30 @@ final class MissingRequests implements Iterator<RequestBatch>, Closeable {
         this.batchSize = Math.max(1, batchSize);
     }
 
+    /** Skips the tasks that have a result; true when a task without one follows. */
     @Override
     public boolean hasNext() {
-        if (next == null) {
-            next = read();
-        }
-        return next != null;
-    }
-
-    @Override
-    public RequestBatch next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RequestBatch b = next;
-        next = null;
-        return b;
-    }
-
-    private RequestBatch read() {
         while (tasks.hasNext() && recorded.get(index)) {
             tasks.next();
             index++;
         }
-        if (!tasks.hasNext()) {
-            return null;
+        return tasks.hasNext();
+    }
+
+    @Override
+    public RequestBatch next() {
+        return next(batchSize);
+    }
+
+    @Override
+    public RequestBatch next(int maxMessages, int maxTasks) {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
         }
+        int max = Math.max(1, Math.min(Math.min(maxMessages, maxTasks), batchSize));
         int first = index;
         List<String> bodies = new ArrayList<>();
-        while (bodies.size() < batchSize && tasks.hasNext() && !recorded.get(index)) {
+        while (bodies.size() < max && tasks.hasNext() && !recorded.get(index)) {
             bodies.add(tasks.next());
             index++;
         }

@@ -35,9 +35,12 @@ public final class JobFile {
 
     static final int MAX_NESTING = 64;
     /** The fields of a job object: a closed set. */
-    public static final java.util.List<String> JOB_FIELDS = java.util.List.of("tasks", "compute", "timeout", "id", "chunkSize");
+    public static final java.util.List<String> JOB_FIELDS = java.util.List.of("tasks", "compute", "timeout", "id", "chunkSize",
+            "priority");
     /** Most tasks one request message may carry. */
     public static final int MAX_CHUNK = 10_000;
+    /** Highest job priority (a job's share of the dispatch windows is proportional to it; default 1). */
+    public static final int MAX_PRIORITY = 100;
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build());
@@ -55,7 +58,8 @@ public final class JobFile {
             if (count == 0) {
                 throw new BadJobException("the job has no tasks");
             }
-            return new JobSpec(count, cursor.compute, cursor.timeout, cursor.jobId, cursor.format, cursor.chunkSize);
+            return new JobSpec(count, cursor.compute, cursor.timeout, cursor.jobId, cursor.format, cursor.chunkSize,
+                    cursor.priority);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             throw new BadJobException("the input exceeds a JSON limit: " + e.getOriginalMessage(), e);
         } catch (JsonParseException e) {
@@ -101,6 +105,12 @@ public final class JobFile {
      */
     public static ChunkIterator chunks(Path file, int size) throws IOException {
         return new ChunkIterator(tasks(file), size);
+    }
+
+    /** What a valid priority is, for error messages (job field, REST parameter, CLI option). */
+    public static String priorityRule() {
+        return "\"priority\" must be a whole number from 1 to " + MAX_PRIORITY
+                + " (a job's share of the farm is proportional to it; default 1)";
     }
 
     private static String location(com.fasterxml.jackson.core.JsonLocation loc) {
@@ -186,6 +196,7 @@ public final class JobFile {
         Duration timeout;
         String jobId;
         int chunkSize;
+        int priority;
         private int index;
         private boolean inArray;
         private boolean finished;
@@ -276,6 +287,7 @@ public final class JobFile {
                     }
                     chunkSize = value.asInt();
                 }
+                case "priority" -> priority = priority(value);
                 case "tasks" -> throw new BadJobException("\"tasks\" appears twice in the job object");
                 default -> throw new BadJobException(unknownField(field));
             }
@@ -283,7 +295,14 @@ public final class JobFile {
 
         private static String unknownField(String field) {
             return Suggest.unknown("field", field, JOB_FIELDS)
-                    + " (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\", \"chunkSize\")";
+                    + " (a job object has \"tasks\", and optionally \"compute\", \"timeout\", \"id\", \"chunkSize\", \"priority\")";
+        }
+
+        private static int priority(JsonNode value) throws BadJobException {
+            if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1 || value.asInt() > MAX_PRIORITY) {
+                throw new BadJobException(priorityRule() + ", got " + value);
+            }
+            return value.asInt();
         }
 
         private static String text(String field, JsonNode value) throws BadJobException {

@@ -25,7 +25,7 @@ public class JobLedger {
 
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String JOB_COLUMNS = "job_id, compute, total, done, failed, status, published, created_at, "
-            + "deadline_at, finished_at, completed_by, result_path";
+            + "deadline_at, finished_at, completed_by, result_path, priority";
 
     private final DataSource dataSource;
 
@@ -47,6 +47,8 @@ public class JobLedger {
             s.execute("CREATE TABLE IF NOT EXISTS tf_results ("
                     + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
                     + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))");
+            // the job's share weight of the dispatch windows (a ledger from before priorities: every job 1)
+            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS priority INT DEFAULT 1 NOT NULL");
             s.execute("CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)");
             s.execute("CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, owner VARCHAR(200) NOT NULL,"
                     + " claimed_at BIGINT NOT NULL)");
@@ -55,8 +57,14 @@ public class JobLedger {
 
     /** Registers a new job; false if a job with that id exists already. */
     public boolean register(String jobId, String compute, int total, long now, long deadline) throws SQLException {
-        return insertIfAbsent("INSERT INTO tf_jobs (job_id, compute, total, status, created_at, deadline_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?)", jobId, compute, total, JobRow.RUNNING, now, deadline);
+        return register(jobId, compute, total, now, deadline, 1);
+    }
+
+    /** Registers a new job with its priority; false if a job with that id exists already. */
+    public boolean register(String jobId, String compute, int total, long now, long deadline, int priority)
+            throws SQLException {
+        return insertIfAbsent("INSERT INTO tf_jobs (job_id, compute, total, status, created_at, deadline_at, priority)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)", jobId, compute, total, JobRow.RUNNING, now, deadline, priority);
     }
 
     public void markPublished(String jobId) throws SQLException {
@@ -381,7 +389,8 @@ public class JobLedger {
 
     private static JobRow row(ResultSet rs) throws SQLException {
         return new JobRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getString(6),
-                rs.getBoolean(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getString(11), rs.getString(12));
+                rs.getBoolean(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getString(11), rs.getString(12),
+                rs.getInt(13));
     }
 
     private static String truncate(String s, int max) {

@@ -15,9 +15,17 @@ package dev.taskfarm.ledger;
  * @param finishedAt  epoch millis the job ended, or 0
  * @param completedBy why the aggregation completed (size, timeout, cancel, ...), or null
  * @param resultPath  the result file, once written
+ * @param priority    the job's share weight of the dispatch windows (1 by default)
  */
 public record JobRow(String jobId, String compute, int total, int done, int failed, String status,
-        boolean published, long createdAt, long deadlineAt, long finishedAt, String completedBy, String resultPath) {
+        boolean published, long createdAt, long deadlineAt, long finishedAt, String completedBy, String resultPath,
+        int priority) {
+
+    public JobRow(String jobId, String compute, int total, int done, int failed, String status, boolean published,
+            long createdAt, long deadlineAt, long finishedAt, String completedBy, String resultPath) {
+        this(jobId, compute, total, done, failed, status, published, createdAt, deadlineAt, finishedAt, completedBy,
+                resultPath, 1);
+    }
 
     public static final String RUNNING = "running";
     public static final String COMPLETING = "completing";

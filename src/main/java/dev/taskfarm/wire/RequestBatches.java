@@ -15,7 +15,7 @@ import java.util.NoSuchElementException;
  * message as many tasks as the sizes say (one task = a plain request); a batch holds messages of
  * one size, so a new size starts a new batch.
  */
-public final class RequestBatches implements Iterator<RequestBatch>, Closeable {
+public final class RequestBatches implements BatchCursor {
 
     /** Tasks per request message, message by message. */
     public interface Sizes {
@@ -66,14 +66,20 @@ public final class RequestBatches implements Iterator<RequestBatch>, Closeable {
 
     @Override
     public RequestBatch next() {
+        return next(batchSize);
+    }
+
+    @Override
+    public RequestBatch next(int maxMessages, int maxTasks) {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
+        int batchSize = Math.max(1, Math.min(maxMessages, this.batchSize));
         if (sizes != null) {
-            return nextSized();
+            return nextSized(batchSize, maxTasks);
         }
-        List<String> batch = new ArrayList<>(batchSize);
-        while (batch.size() < batchSize && bodies.hasNext()) {
+        List<String> batch = new ArrayList<>((int) Math.min(batchSize, 1L + maxTasks / chunkSize));
+        while (batch.size() < batchSize && bodies.hasNext() && (batch.isEmpty() || batch.size() * chunkSize < maxTasks)) {
             batch.add(bodies.next());
         }
         RequestBatch b = new RequestBatch(jobId, compute, taskCount, chunkSize, nextIndex, batch);
@@ -81,11 +87,11 @@ public final class RequestBatches implements Iterator<RequestBatch>, Closeable {
         return b;
     }
 
-    private RequestBatch nextSized() {
-        List<String> batch = new ArrayList<>(batchSize);
+    private RequestBatch nextSized(int batchSize, int maxTasks) {
+        List<String> batch = new ArrayList<>();
         int first = nextIndex;
         int size = 0;
-        while (batch.size() < batchSize && bodies.hasNext()) {
+        while (batch.size() < batchSize && bodies.hasNext() && (batch.isEmpty() || nextIndex - first < maxTasks)) {
             int remaining = Math.max(1, taskCount - nextIndex);
             int s = pendingSize > 0 ? pendingSize : sizes.next(remaining);
             pendingSize = 0;

@@ -37,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The REST route files (12-intake-rest, 13-rest-errors, 60-api-jobs, 61-api-cancel, 62-jobs-page)
- * over real HTTP, without a broker: the routes they hand over to (direct:publish-tasks,
- * direct:aggregate-results) are stand-ins and the control exchange is a mock endpoint. An
+ * over real HTTP, without a broker: the routes they hand over to (the dispatch route's
+ * seda:dispatch, direct:aggregate-results) are stand-ins and the control exchange is a mock endpoint. An
  * in-memory H2 ledger holds the jobs.
  */
 // one context for all tests (they use distinct job ids)
@@ -48,6 +48,7 @@ class RestRoutesTest extends CamelMainTestSupport {
     static final int PORT = freePort();
     final Path spool = Path.of("target/rest-routes-test-" + UUID.randomUUID());
     JobLedger ledger;
+    dev.taskfarm.dispatch.Dispatcher dispatcher;
     Http http = new Http(URI.create("http://127.0.0.1:" + PORT));
 
     static int freePort() {
@@ -79,7 +80,7 @@ class RestRoutesTest extends CamelMainTestSupport {
             @Override
             public void configure() {
                 // what the rest of the coordinator does with a job: publish it, and close it when cancelled
-                from("direct:publish-tasks").routeId("stand-in-publish").to("mock:publish");
+                from("seda:dispatch?size=1&discardWhenFull=true").routeId("stand-in-dispatch").to("mock:publish");
                 from("direct:aggregate-results").routeId("stand-in-aggregate").to("mock:aggregate")
                         .process(e -> {
                             String id = e.getMessage().getHeader(Wire.JOB_ID, String.class);
@@ -105,10 +106,13 @@ class RestRoutesTest extends CamelMainTestSupport {
         CancelledJobs cancelled = new CancelledJobs(Duration.ofHours(1), 100);
         // one task per message: nothing here measures compute costs
         ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), compute -> 1, 0);
-        registry.bind("jobIntake", new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256",
-                Duration.ofMinutes(15), 1, 100, chunks));
+        JobIntake intake = new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256",
+                Duration.ofMinutes(15), 1, 100, chunks);
+        registry.bind("jobIntake", intake);
+        dispatcher = new dev.taskfarm.dispatch.Dispatcher(intake, ledger, compute -> 1, 500, 1000, 100, 500);
+        registry.bind("jobDispatcher", dispatcher);
         registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),
-                cancelled, 1000, chunks));
+                cancelled, 1000, chunks).dispatcher(dispatcher));
         registry.bind("controlMessages", new ControlMessages(cancelled::add));
         registry.bind("webPage", new WebPage());
         context.addStartupListener(new HttpErrors());
@@ -130,11 +134,28 @@ class RestRoutesTest extends CamelMainTestSupport {
         assertThat(r.headers().firstValue("Location")).hasValue("/jobs/rest-ok");
         publish.assertIsSatisfied();
         assertThat(ledger.find("rest-ok").total()).isEqualTo(2);
-        assertThat(Http.parse(http.get("/jobs/rest-ok").body()).path("status").asText()).isEqualTo("running");
+        // accepted and kept: the dispatcher has it, nothing is sent yet (the dispatch route is a stand-in)
+        assertThat(dispatcher.dispatching("rest-ok")).isTrue();
+        JsonNode view = Http.parse(http.get("/jobs/rest-ok").body());
+        assertThat(view.path("status").asText()).isEqualTo("running");
+        assertThat(view.path("priority").asInt()).isEqualTo(1);
+        assertThat(view.path("dispatch").path("published").asInt()).isZero();
+        assertThat(view.path("dispatch").path("state").asText()).isEqualTo("sending");
         assertThat(Http.parse(http.get("/jobs?status=running").body()).path("jobs").findValuesAsText("id")).contains("rest-ok");
         try (var files = Files.list(spool)) {
             assertThat(files).as("the spooled body is deleted").isEmpty();
         }
+    }
+
+    @Test
+    void aJobsPriorityComesFromTheQueryParameterUnlessItsInputNamesOne() throws Exception {
+        HttpResponse<String> r = http.postJson("/jobs?id=rest-prio&priority=7", "[{\"seed\":\"a\"}]");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(Http.parse(r.body()).path("priority").asInt()).isEqualTo(7);
+        assertThat(ledger.find("rest-prio").priority()).isEqualTo(7);
+
+        r = http.postJson("/jobs?id=rest-prio-file&priority=7", "{\"priority\": 3, \"tasks\": [{\"seed\":\"a\"}]}");
+        assertThat(Http.parse(r.body()).path("priority").asInt()).isEqualTo(3);
     }
 
     @Test
@@ -146,6 +167,11 @@ class RestRoutesTest extends CamelMainTestSupport {
         assertError(http.postJson("/jobs", "{\"taks\":[{}]}"), 400, "unknown field taks; did you mean tasks?");
         assertError(http.post("/jobs", "text/plain", "[{}]"), 415, "Content-Type");
         assertError(http.get("/jobs?status=bogus"), 400, "status must be one of");
+        assertError(http.postJson("/jobs?id=rest-p0&priority=0", "[{}]"), 400,
+                "\"priority\" must be a whole number from 1 to 100");
+        assertError(http.postJson("/jobs?id=rest-px&priority=high", "[{}]"), 400, "got \"high\"");
+        assertError(http.postJson("/jobs?id=rest-pf", "{\"priority\": 1.5, \"tasks\": [{}]}"), 400,
+                "\"priority\" must be a whole number from 1 to 100");
         assertError(http.get("/jobs?limt=3"), 400, "unknown query parameter limt; did you mean limit?");
         assertError(http.get("/jobs/nope"), 404, "no job");
         assertError(http.get("/jobs/nope/results"), 404, "no job");

@@ -23,15 +23,22 @@ class EmbeddedStoreIT {
     void queuedRequestsSurviveARestartOfTheEmbeddedBroker() throws Exception {
         TestFarm first = TestFarm.onEmbeddedBroker().with("taskfarm.role", "coordinator").start();
         String data = first.property("taskfarm.data");
+        long queued;
         try {
             first.submit("kept.json", Jobs.shaJob("sha256", 50, 1).toString());
-            await().atMost(Duration.ofSeconds(60)).until(() -> depth(first) == 50);
+            // no worker: the job's window is sent and stays on the queue
+            var dispatcher = first.context().getRegistry().lookupByNameAndType("jobDispatcher",
+                    dev.taskfarm.dispatch.Dispatcher.class);
+            await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.view("kept") != null
+                    && dispatcher.view("kept").path("inFlight").asLong() > 0
+                    && depth(first) == dispatcher.view("kept").path("inFlight").asLong());
+            queued = depth(first);
         } finally {
             first.close();
         }
         try (TestFarm second = first.sibling().with("taskfarm.embedded.port", "0").with("taskfarm.data", data)
                 .with("taskfarm.role", "coordinator").with("taskfarm.redrive.enabled", "false").start()) {
-            assertThat(depth(second)).as("requests still queued after the restart").isEqualTo(50);
+            assertThat(depth(second)).as("requests still queued after the restart").isEqualTo(queued);
         }
     }
 

@@ -29,11 +29,18 @@ class RedriveIT {
         try (TestFarm coordinator = TestFarm.onTestBroker().with("taskfarm.role", "coordinator")
                 .with("taskfarm.redrive.stall-after", "PT2S").with("taskfarm.redrive.interval-ms", "500").start()) {
             JobLedger ledger = coordinator.context().getRegistry().lookupByNameAndType("jobLedger", JobLedger.class);
+            var dispatcher = coordinator.context().getRegistry().lookupByNameAndType("jobDispatcher",
+                    dev.taskfarm.dispatch.Dispatcher.class);
             coordinator.submit("purged.json", Jobs.shaJob("sha256", TASKS, 1).toString());
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("purged") != null && ledger.find("purged").published());
+            // no worker yet: the job's window is on the queue, the rest of it not sent
             try (Connection c = coordinator.amqpConnection(); Channel ch = c.createChannel()) {
-                assertThat(ch.queuePurge(coordinator.requestsQueue()).getMessageCount()).isEqualTo(TASKS);
+                await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.view("purged") != null
+                        && dispatcher.view("purged").path("inFlight").asLong() > 0
+                        && ch.messageCount(coordinator.requestsQueue()) == dispatcher.view("purged").path("inFlight").asLong());
+                // the window's requests are lost: it never drains, so the job stalls and is rewound
+                assertThat(ch.queuePurge(coordinator.requestsQueue()).getMessageCount()).isPositive();
             }
+            assertThat(ledger.find("purged").published()).isFalse();
 
             try (TestFarm workers = coordinator.sibling().with("taskfarm.role", "worker").with("test.keep-queues", "true")
                     .start()) {

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * Route tests of the coordinator's routes that no other route test loads: file intake and its
  * errors (10, 11), dead letters (41), the job watchdog (50) and the queue-depth sampler (70). The
  * file intake runs on a real temporary inbox; broker consumers and timers start from direct
- * endpoints, broker sends and the hand-over to the publish and aggregate routes go to mocks.
+ * endpoints, broker sends and the hand-over to the dispatcher and aggregate routes go to mocks.
  */
 class CoordinatorRoutesTest {
 
@@ -41,6 +41,7 @@ class CoordinatorRoutesTest {
     static Path inbox;
     static final List<String> accepted = new CopyOnWriteArrayList<>();
     static final List<String> stalled = new CopyOnWriteArrayList<>();
+    static final List<String> handed = new CopyOnWriteArrayList<>();
     static final AtomicInteger samples = new AtomicInteger();
 
     /** Stands for jobIntake: a file whose text contains "bad" is not a valid job. */
@@ -52,6 +53,13 @@ class CoordinatorRoutesTest {
             }
             exchange.getMessage().setHeader("TaskfarmJobId", name.replace(".json", ""));
             accepted.add(name);
+        }
+    }
+
+    /** Stands for jobDispatcher: records the jobs handed to it. */
+    public static class Dispatch {
+        public void add(Exchange exchange) {
+            handed.add(exchange.getMessage().getHeader("TaskfarmJobId", String.class));
         }
     }
 
@@ -77,6 +85,7 @@ class CoordinatorRoutesTest {
         Registry r = context.getRegistry();
         r.bind("inboxClaims", MemoryIdempotentRepository.memoryIdempotentRepository());
         r.bind("jobIntake", new Intake());
+        r.bind("jobDispatcher", new Dispatch());
         r.bind("jobWatchdog", new Watchdog());
         r.bind("queueMonitor", new Monitor());
         r.bind("replyMessages", new ReplyMessages("t.replies"));
@@ -86,7 +95,7 @@ class CoordinatorRoutesTest {
         RouteFiles.load(context, "coordinator/11-intake-file-errors.camel.yaml", "coordinator/10-intake-file.camel.yaml",
                 "coordinator/41-dead-letters.camel.yaml", "coordinator/50-job-watchdog.camel.yaml",
                 "coordinator/70-queue-depth.camel.yaml");
-        AdviceWith.adviceWith(context, "intake-file", a -> a.weaveByToUri("direct:publish-tasks").replace()
+        AdviceWith.adviceWith(context, "intake-file", a -> a.weaveByToUri("seda:dispatch*").replace()
                 .to("mock:publish-tasks"));
         AdviceWith.adviceWith(context, "dead-letters", a -> {
             a.replaceFromWith("direct:dead-letters");
@@ -116,7 +125,7 @@ class CoordinatorRoutesTest {
     }
 
     @Test
-    void aJobFileIsAcceptedHandedToThePublishRouteAndMovedToDone() throws Exception {
+    void aJobFileIsAcceptedHandedToTheDispatcherAndMovedToDone() throws Exception {
         MockEndpoint publish = mock("mock:publish-tasks");
         publish.expectedMessageCount(1);
         Files.writeString(inbox.resolve("good.json"), "[{\"seed\":\"a\"}]");
@@ -124,6 +133,7 @@ class CoordinatorRoutesTest {
         assertThat(publish.getReceivedExchanges().get(0).getMessage().getHeader("TaskfarmJobId")).isEqualTo("good");
         await().until(() -> Files.exists(inbox.resolve(".done/good.json")));
         assertThat(accepted).contains("good.json");
+        assertThat(handed).contains("good");
         assertThat(inbox.resolve("good.json")).doesNotExist();
     }
 
@@ -135,6 +145,7 @@ class CoordinatorRoutesTest {
         assertThat(Files.readString(reason, StandardCharsets.UTF_8)).contains("typo.json")
                 .contains("reason: unknown field \"taks\"");
         assertThat(mock("mock:publish-tasks").getReceivedCounter()).isZero();
+        assertThat(handed).doesNotContain("typo");
         assertThat(inbox.resolve(".done/typo.json")).doesNotExist();
     }
 

@@ -4,7 +4,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A job and its progress, as GET /jobs/{id}, POST /jobs and DELETE /jobs/{id} answer it. */
 @Schema(name = "Job", description = "A job and its progress",
-        requiredProperties = {"id", "status", "compute", "total", "done", "succeeded", "failed", "published", "percent",
+        requiredProperties = {"id", "status", "compute", "total", "done", "succeeded", "failed", "published", "priority", "percent",
             "rate", "etaSeconds", "startedAt", "finishedAt", "links"})
 public record JobView(
         @Schema(description = "the job id", example = "hash-chunks") String id,
@@ -18,6 +18,10 @@ public record JobView(
         @Schema(description = "while running: tasks without a result yet") Integer pending,
         @Schema(description = "once ended: tasks that never got a result") Integer missing,
         @Schema(description = "tasks on the broker so far") int published,
+        @Schema(description = "the job's share weight (1..100, default 1): running jobs share the farm in proportion")
+        int priority,
+        @Schema(description = "while this coordinator dispatches the job: its window of tasks in flight (absent "
+                + "otherwise)") Dispatch dispatch,
         @Schema(description = "done / total in percent, one decimal") double percent,
         @Schema(description = "results per second since the start") double rate,
         @Schema(description = "seconds until done at the current rate; null when unknown", nullable = true) Long etaSeconds,
@@ -43,6 +47,18 @@ public record JobView(
             @Schema(description = "auto: tasks in the largest message") Integer largest,
             @Schema(description = "auto: tasks in the smallest message") Integer smallest,
             @Schema(description = "auto: tasks in the last message") Integer last) {
+    }
+
+    /** A running job's dispatch: what its window allows and holds (fair share between jobs). */
+    @Schema(name = "JobDispatch", requiredProperties = {"published", "inFlight", "inFlightMessages", "window", "state"})
+    public record Dispatch(
+            @Schema(description = "tasks sent since this coordinator started dispatching the job") long published,
+            @Schema(description = "tasks sent and without a result yet") int inFlight,
+            @Schema(description = "request messages sent and not fully answered") int inFlightMessages,
+            @Schema(description = "tasks the job may have in flight now (its share of all windows)") long window,
+            @Schema(description = "sending, probing (waiting for a compute's cost), sent (every task is out), stopped "
+                    + "(a publish failed: the re-drive rewinds it)", allowableValues = {"sending", "probing", "sent",
+                        "stopped"}) String state) {
     }
 
     /** Where to find the job and its results. */
