@@ -38,8 +38,16 @@ import dev.taskfarm.wire.Wire;
  */
 public class ComputeRunner implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ComputeRunner.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * The retry log, in a class of its own: the compute process loads ComputeRunner (for
+     * {@link #message}) and must not start the logging system on its way (seconds of a cold JVM,
+     * longer than a task's timeout; ComputeIsolationIT).
+     */
+    private static final class RetryLog {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ComputeRunner.class);
+    }
 
     private final ComputeRegistry computes;
     private final long taskTimeoutMs;
@@ -119,7 +127,7 @@ public class ComputeRunner implements AutoCloseable {
                     throw e;
                 }
                 long delay = retry.delay(attempt);
-                LOG.debug("Task {} failed (attempt {} of {}), retried in {} ms: {}", label(m, 0), attempt + 1,
+                RetryLog.LOG.debug("Task {} failed (attempt {} of {}), retried in {} ms: {}", label(m, 0), attempt + 1,
                         retry.max() + 1, delay, e.getMessage());
                 Thread.sleep(delay);
             }
