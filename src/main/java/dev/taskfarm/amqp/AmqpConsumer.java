@@ -29,15 +29,16 @@ import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter
  * <p>Two shapes. Without {@code slots}: {@code consumers} channels of Spring AMQP's
  * {@link DirectMessageListenerContainer}, each with its own {@code prefetch}, each running its
  * deliveries on the thread that delivers them (the collector). With {@code slots} (the worker):
- * one channel of a {@link SimpleMessageListenerContainer} consuming every queue of the endpoint
- * with a prefetch of {@code slots + lookahead}, and every delivery handed to a pool of
- * {@code slots} threads: a delivered request starts as soon as any slot is free, whatever queue it
- * came from, so at most {@code lookahead} requests wait while all slots are busy. The prefetch is
- * the plain basic.qos (global=false): on the embedded Qpid broker it counts for the whole channel
- * (Qpid's 0-9-1 prefetch is per channel whatever the flag), so the bound holds for the process
- * however many queues it consumes; RabbitMQ applies it per consumer, that is per queue, because
- * its quorum queues refuse a channel-global prefetch (NOT_IMPLEMENTED, and the connection is
- * closed): there the bound is per compute queue that has a backlog (docs/DESIGN-NOTES.md,
+ * every delivery of every queue of the endpoint is handed to one pool of {@code slots} threads, so
+ * a delivered request starts as soon as any slot is free, whatever queue it came from, and with a
+ * prefetch of {@code slots + lookahead} at most {@code lookahead} requests wait while all slots
+ * are busy. The prefetch is the plain basic.qos (global=false). On the embedded Qpid broker one
+ * channel of a {@link SimpleMessageListenerContainer} consumes every queue, and Qpid's 0-9-1
+ * prefetch counts for the channel whatever the flag: the bound holds for the process however many
+ * queues it consumes. RabbitMQ applies a prefetch per consumer, and its quorum queues refuse a
+ * channel-global one (NOT_IMPLEMENTED, and the connection is closed), so there the bound is per
+ * compute queue that has a backlog; one {@link DirectMessageListenerContainer} consumer per queue
+ * then hands its deliveries to the slots on the client's own thread (docs/DESIGN-NOTES.md,
  * "Compute slots"). Reconnecting and re-subscribing is the container's job.
  */
 final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageListener {
@@ -61,7 +62,9 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
     public void onMessage(Message message, Channel channel) {
         // the cached channel's proxy would open a fresh channel for a late ack; its target never does
         Channel deliveredOn = channel instanceof ChannelProxy proxy ? proxy.getTargetChannel() : channel;
-        DeliverySettler settler = settlers.computeIfAbsent(deliveredOn, ch -> new DeliverySettler(ch, ackBatch));
+        // completed deliveries above a long-running one: acknowledged alone before they take half the prefetch
+        DeliverySettler settler = settlers.computeIfAbsent(deliveredOn,
+                ch -> new DeliverySettler(ch, ackBatch, endpoint.effectivePrefetch() / 2));
         settlers.keySet().removeIf(ch -> !ch.isOpen());
         long tag = message.getMessageProperties().getDeliveryTag();
         settler.delivered();
@@ -107,13 +110,18 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         if (endpoint.getSlots() > 0) {
             slotPool = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this,
                     "taskfarm-slot", endpoint.getSlots());
+        }
+        if (endpoint.getSlots() > 0 && !onRabbitMq()) {
+            // one channel for every queue: Qpid's prefetch counts for the channel, so for the process
             SimpleMessageListenerContainer smlc = new SimpleMessageListenerContainer(endpoint.connectionFactory());
-            // one channel for every queue; never a global qos: RabbitMQ's quorum queues refuse it
             smlc.setConcurrentConsumers(1);
             container = smlc;
         } else {
+            // RabbitMQ counts a prefetch per consumer whatever the channel (its quorum queues refuse a
+            // global one), so a channel per queue costs nothing and saves the thread hop of a
+            // SimpleMessageListenerContainer: deliveries are handed to the slots on the client's thread
             DirectMessageListenerContainer dmlc = new DirectMessageListenerContainer(endpoint.connectionFactory());
-            dmlc.setConsumersPerQueue(endpoint.getConsumers());
+            dmlc.setConsumersPerQueue(endpoint.getSlots() > 0 ? 1 : endpoint.getConsumers());
             container = dmlc;
         }
         container.setQueueNames(queues.toArray(String[]::new));
@@ -126,6 +134,11 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         container.setBeanName("taskfarm-amqp:" + String.join(",", queues));
         container.afterPropertiesSet();
         container.start();
+    }
+
+    private boolean onRabbitMq() {
+        return "RabbitMQ".equals(String.valueOf(
+                endpoint.connectionFactory().createConnection().getDelegate().getServerProperties().get("product")));
     }
 
     @Override

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A delivery still running below completed ones (a long task on one slot of a channel that feeds
  * several) holds the frontier back; the completed deliveries above it are then acknowledged one by
- * one once {@code batch} of them wait, so they never fill the channel's prefetch and the broker
- * keeps delivering to the other slots.
+ * one once {@code beyondLimit} of them wait, so they never fill the channel's prefetch and the
+ * broker keeps delivering to the other slots. (Tiny tasks finishing slightly out of order unblock
+ * the frontier long before that, and keep their grouped multiple-acks.)
  */
 final class DeliverySettler {
 
@@ -26,6 +27,7 @@ final class DeliverySettler {
 
     private final Channel channel;
     private final int batch;
+    private final int beyondLimit;
     /** settled[i]: delivery tag {@code base + i} is settled (acked or nacked) but maybe not yet acknowledged. */
     private final BitSet settled = new BitSet();
     /** gone[i]: tag {@code base + i} is no longer unacknowledged on the channel (rejected, or acknowledged alone). */
@@ -37,8 +39,14 @@ final class DeliverySettler {
     private long open;
 
     DeliverySettler(Channel channel, int batch) {
+        this(channel, batch, batch);
+    }
+
+    /** @param beyondLimit completed deliveries above an unsettled one that are acknowledged one by one */
+    DeliverySettler(Channel channel, int batch, int beyondLimit) {
         this.channel = channel;
         this.batch = Math.max(1, batch);
+        this.beyondLimit = Math.max(this.batch, beyondLimit);
     }
 
     Channel channel() {
@@ -66,7 +74,7 @@ final class DeliverySettler {
             long frontier = base + contiguous - 1;
             if (frontier >= base && (frontier - lastAcked >= batch || open == 0)) {
                 acknowledge(contiguous);
-            } else if (ok && i >= contiguous && ++beyond >= batch) {
+            } else if (ok && i >= contiguous && ++beyond >= beyondLimit) {
                 acknowledgeBeyond();
             }
         } catch (Exception e) {

@@ -131,7 +131,7 @@ class K8sPodsIT {
             assertThat(w.log()).as(w.name() + " loads the worker routes only").contains("Started worker (").doesNotContain("collect-replies");
         }
         assertThat(worker.log()).as("dev overlay env wins over the properties file")
-                .containsPattern("taskfarm\\.worker\\.consumers = 2\\b");
+                .containsPattern("taskfarm\\.worker\\.slots = 2\\b");
         assertThat(coordinator.log()).contains("taskfarm starting as role coordinator").contains("Started collect-replies (")
                 .doesNotContain("Started worker (");
     }
