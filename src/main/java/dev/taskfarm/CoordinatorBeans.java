@@ -76,7 +76,8 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("jobIntake", intake);
         Dispatcher dispatcher = new Dispatcher(intake, ledger, chunks.slots(),
                 s.duration("taskfarm.dispatch.queue-time").toMillis(), s.longValue("taskfarm.dispatch.max-window"),
-                s.integer("taskfarm.publish.batch-size"), s.integer("taskfarm.dispatch.quantum"));
+                s.integer("taskfarm.publish.batch-size"), s.integer("taskfarm.dispatch.quantum"),
+                s.integer("taskfarm.dispatch.messages-per-slot"));
         dispatcher.setWakeup(wakeup(context));
         progress.setResultListener(dispatcher);
         registry.bind("jobDispatcher", dispatcher);

@@ -42,7 +42,8 @@ import dev.taskfarm.wire.Wire;
  *
  * <p>Window size: Little's law. The tasks in flight of all jobs together are the completion rate
  * (results recorded per second, smoothed) times {@code queueTimeMs}, so a task published now waits
- * about that long; but never fewer than one message per worker slot, so every slot has work. The
+ * about that long; but never fewer than {@code messagesPerSlot} messages per worker slot (one
+ * running, one waiting: a slot never idles while its next message is being refilled). The
  * windows grow on their own while the workers have idle slots (more in flight, more completions) and
  * stop where the workers are saturated. Each job with tasks left to send gets the share
  * {@code priority / sum of priorities} of that total.
@@ -100,6 +101,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     private final long queueTimeMs;
     private final long maxWindow;
     private final int batchSize;
+    private final int messagesPerSlot;
     private final Map<String, Cursor> cursors = new LinkedHashMap<>();
     private final WeightedRounds<String> rounds;
     private final AtomicLong recordedTotal = new AtomicLong();
@@ -117,9 +119,11 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
      * @param maxWindow   most tasks in flight of one job
      * @param batchSize   most request messages in one batch (one exchange of the dispatch route)
      * @param quantum     tasks credited per unit of priority and turn of the round robin
+     * @param messagesPerSlot fewest messages in flight per worker slot (of all jobs together)
      */
     public Dispatcher(JobIntake intake, JobLedger ledger, ToIntFunction<String> slots, long queueTimeMs, long maxWindow,
-            int batchSize, int quantum) {
+            int batchSize, int quantum, int messagesPerSlot) {
+        this.messagesPerSlot = Math.max(1, messagesPerSlot);
         this.intake = intake;
         this.ledger = ledger;
         this.slots = slots;
@@ -462,7 +466,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         }
         double share = c.priority / weights;
         int slotCount = Math.max(1, slots.applyAsInt(c.compute));
-        long minimum = (long) Math.max(1, Math.ceil(slotCount * share)) * c.lastChunk;
+        long minimum = (long) Math.max(1, Math.ceil(slotCount * messagesPerSlot * share)) * c.lastChunk;
         c.window = Math.min(maxWindow, Math.max(minimum, (long) (totalWindow * share)));
         if (c.plan != null && c.plan.waiting()) {
             return 0;

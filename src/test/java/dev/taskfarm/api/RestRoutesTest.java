@@ -109,7 +109,7 @@ class RestRoutesTest extends CamelMainTestSupport {
         JobIntake intake = new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256",
                 Duration.ofMinutes(15), 1, 100, chunks);
         registry.bind("jobIntake", intake);
-        dispatcher = new dev.taskfarm.dispatch.Dispatcher(intake, ledger, compute -> 1, 500, 1000, 100, 500);
+        dispatcher = new dev.taskfarm.dispatch.Dispatcher(intake, ledger, compute -> 1, 500, 1000, 100, 500, 2);
         registry.bind("jobDispatcher", dispatcher);
         registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),
                 cancelled, 1000, chunks).dispatcher(dispatcher));

@@ -60,6 +60,24 @@ class BenchIT {
         assertQueuesDeleted(report, url, p);
     }
 
+    @Test
+    void theFairWorkloadReportsSmallJobTimesLossAndShares() throws Exception {
+        Map<String, String> p = TestBroker.rabbitProperties();
+        String url = p.containsKey("taskfarm.rabbitmq.url") ? p.get("taskfarm.rabbitmq.url")
+                : "amqp://" + p.get("taskfarm.rabbitmq.host") + ":" + p.get("taskfarm.rabbitmq.port");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        int exit = Bench.run(new String[] {"--workload", "fair", "--tasks", "20000", "--warmup", "100", "--broker", url},
+                out);
+
+        String report = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(report).isZero();
+        assertThat(report).contains("taskfarm bench fair: big job N=20000", "(a) 10-task job beside the big job",
+                "(b) big job alone", "loss", "(c) two equal jobs", "(d) priority 2 vs 1");
+        assertQueuesDeleted(report, url, p);
+    }
+
     private static void assertQueuesDeleted(String report, String url, Map<String, String> p) throws Exception {
         String queues = report.replaceAll("(?s).*queues (bench-[0-9a-f]+)\\.\\*.*", "$1");
         assertThat(queues).startsWith("bench-");
@@ -81,7 +99,7 @@ class BenchIT {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int exit = Bench.run(new String[] {"--workload", "huge"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(exit).isEqualTo(2);
-        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("--workload must be tiny, cpu, big or mixed", "usage:");
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("--workload must be tiny, cpu, big, mixed or fair", "usage:");
         bytes.reset();
         assertThat(Bench.run(new String[] {"--frobnicate", "1"}, new PrintStream(bytes, true, StandardCharsets.UTF_8)))
                 .isEqualTo(2);

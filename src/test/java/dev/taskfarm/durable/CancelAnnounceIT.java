@@ -28,7 +28,11 @@ class CancelAnnounceIT {
                 .with("taskfarm.cancel.announce-interval-ms", "500").start()) {
             JobLedger ledger = coordinator.context().getRegistry().lookupByNameAndType("jobLedger", JobLedger.class);
             coordinator.submit("gone.json", Jobs.shaJob("sha256", 50, 1).toString());
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("gone") != null && ledger.find("gone").published());
+            var dispatcher = coordinator.context().getRegistry().lookupByNameAndType("jobDispatcher",
+                    dev.taskfarm.dispatch.Dispatcher.class);
+            // no worker: the job's first window is on the queue
+            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("gone") != null && dispatcher.view("gone") != null
+                    && dispatcher.view("gone").path("inFlight").asLong() > 0);
             assertThat(new Http(coordinator.baseUri()).delete("/jobs/gone").statusCode()).isEqualTo(200);
 
             try (TestFarm worker = coordinator.sibling().with("taskfarm.role", "worker").with("test.keep-queues", "true")

@@ -71,7 +71,7 @@ class DispatchRoutesTest {
         ChunkPlanner chunks = new ChunkPlanner(new ComputeCosts(), new ChunkSizer(5_000, 4, 500), compute -> 4, 0);
         intake = new JobIntake(ledger, new ComputeRegistry(context, ""), progress, "sha256", Duration.ofMinutes(15), 1, 10,
                 chunks);
-        dispatcher = new Dispatcher(intake, ledger, compute -> 4, 500, 1000, 10, 2);
+        dispatcher = new Dispatcher(intake, ledger, compute -> 4, 500, 1000, 10, 2, 1);
         cancelled = new CancelledJobs(Duration.ofHours(1), 100);
         Registry r = context.getRegistry();
         r.bind("jobDispatcher", dispatcher);
