@@ -63,9 +63,11 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         // the cached channel's proxy would open a fresh channel for a late ack; its target never does
         Channel deliveredOn = channel instanceof ChannelProxy proxy ? proxy.getTargetChannel() : channel;
         // completed deliveries above a long-running one: acknowledged alone before they take half the prefetch
-        DeliverySettler settler = settlers.computeIfAbsent(deliveredOn,
-                ch -> new DeliverySettler(ch, ackBatch, endpoint.effectivePrefetch() / 2));
-        settlers.keySet().removeIf(ch -> !ch.isOpen());
+        DeliverySettler known = settlers.get(deliveredOn);
+        final DeliverySettler settler = known != null ? known : settlers.computeIfAbsent(deliveredOn, this::settlerFor);
+        if (known == null && !deliveredOn.isOpen()) {
+            settlers.remove(deliveredOn); // closed before its listener was added
+        }
         long tag = message.getMessageProperties().getDeliveryTag();
         settler.delivered();
         Exchange exchange = createExchange(false);
@@ -77,6 +79,12 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
             // the consumer thread only hands over: the next delivery, of any queue, meets the next free slot
             slotPool.execute(() -> process(exchange, settler, tag));
         }
+    }
+
+    /** A new channel's settler, dropped with its channel (no scan of the map per delivery). */
+    private DeliverySettler settlerFor(Channel ch) {
+        ch.addShutdownListener(cause -> settlers.remove(ch));
+        return new DeliverySettler(ch, ackBatch, endpoint.effectivePrefetch() / 2);
     }
 
     private void process(Exchange exchange, DeliverySettler settler, long tag) {
