@@ -79,6 +79,11 @@ public class CoordinatorBeans implements CamelConfiguration {
                 s.integer("taskfarm.publish.batch-size"), s.integer("taskfarm.dispatch.quantum"),
                 s.integer("taskfarm.dispatch.messages-per-slot"));
         dispatcher.setWakeup(wakeup(context));
+        // the windows grow while a compute's queue runs empty (as the dispatch tick last read it)
+        dispatcher.setBacklog(compute -> {
+            ComputeQueues.Count count = queues.cached(compute);
+            return count == ComputeQueues.Count.UNKNOWN ? null : new Dispatcher.Backlog.Reading(count.ready(), count.at());
+        });
         progress.setResultListener(dispatcher);
         registry.bind("jobDispatcher", dispatcher);
         InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(), s.instanceId());

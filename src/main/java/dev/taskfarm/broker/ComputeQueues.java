@@ -46,6 +46,18 @@ public class ComputeQueues {
         topology.declareCompute(admin, connectionFactory, compute);
     }
 
+    /** The last count read of a compute's requests queue (no broker call), or {@link Count#UNKNOWN}. */
+    public Count cached(String compute) {
+        return last.getOrDefault(topology.requestsQueue(compute), Count.UNKNOWN);
+    }
+
+    /** Reads the requests queue of every compute declared here again, unless read within the last second. */
+    public void readRequests() {
+        for (String compute : topology.declaredComputes()) {
+            requests(compute, 1000);
+        }
+    }
+
     /** The count of a compute's requests queue, at most {@code maxAgeMs} old. */
     public Count requests(String compute, long maxAgeMs) {
         return count(topology.requestsQueue(compute), maxAgeMs);

@@ -74,6 +74,9 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         int inFlightTasks;
         long published;
         long window;
+        /** window grown while the compute's queue ran empty (tasks), and the queue reading it came from */
+        long grown;
+        long grownOnReading;
         int lastChunk = 1;
         boolean exhausted;
         boolean stopped;
@@ -107,6 +110,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     private final AtomicLong recordedTotal = new AtomicLong();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private volatile Runnable wakeup = () -> { };
+    private volatile Backlog backlog = compute -> null;
     private boolean passRunning;
     private boolean dirty;
     private double rate;
@@ -132,6 +136,21 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         this.batchSize = Math.max(1, batchSize);
         this.rounds = new WeightedRounds<>(quantum);
         this.rateAt = System.nanoTime();
+    }
+
+    /** The ready requests on a compute's queue, as last read from the broker. */
+    @FunctionalInterface
+    public interface Backlog {
+        /** @return the reading (ready requests, and when it was read, ms), or null when unknown */
+        Reading of(String compute);
+
+        record Reading(long ready, long at) {
+        }
+    }
+
+    /** Where the windows learn whether a compute's queue runs empty (see {@link #room}). */
+    public void setBacklog(Backlog backlog) {
+        this.backlog = backlog;
     }
 
     /** What wakes the dispatch route (sends to its endpoint); called at most once per pass. */
@@ -467,12 +486,34 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         double share = c.priority / weights;
         int slotCount = Math.max(1, slots.applyAsInt(c.compute));
         long minimum = (long) Math.max(1, Math.ceil(slotCount * messagesPerSlot * share)) * c.lastChunk;
-        c.window = Math.min(maxWindow, Math.max(minimum, (long) (totalWindow * share)));
+        long window = Math.max(minimum, (long) (totalWindow * share));
+        if (c.inFlightTasks >= Math.max(window, c.window)) {
+            grow(c);
+        }
+        c.window = Math.min(maxWindow, Math.max(window, c.grown));
         if (c.plan != null && c.plan.waiting()) {
             return 0;
         }
         long room = c.window - c.inFlightTasks;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, room));
+    }
+
+    /**
+     * Little's law sizes the windows only while results come back within the queue time: when they
+     * take longer (long tasks are covered by the per-slot minimum, but a slow result path, a loaded
+     * machine, a resumed job of one task per message are not), rate x queue time is less than what
+     * keeps the workers busy, the rate falls with it and the windows shrink to their minimum. So a
+     * full window whose compute queue holds no ready request (every request sent is in a worker: its
+     * slots may soon idle) doubles, once per fresh reading of the queue, and halves again on a
+     * reading with requests waiting, back towards Little's law. Called holding the lock.
+     */
+    private void grow(Cursor c) {
+        Backlog.Reading r = backlog.of(c.compute);
+        if (r == null || r.ready() < 0 || r.at() <= c.grownOnReading) {
+            return;
+        }
+        c.grownOnReading = r.at();
+        c.grown = r.ready() == 0 ? Math.min(maxWindow, Math.max(c.window, c.grown) * 2) : c.grown / 2;
     }
 
     /** Sets the headers of a batch's exchange (job id, compute, task count) before it is published. */

@@ -172,7 +172,7 @@ class JobApiIT {
     @Test
     void cancelEndsTheJobCancelledAndWorkersSkipItsPendingTasks() throws Exception {
         ObjectNode job = Jobs.shaJob("flaky", 40, 1);
-        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "cancel-me"));
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 600).put("group", "cancel-me"));
         assertThat(http.postJson("/jobs?id=api-cancel", job.toString()).statusCode()).isEqualTo(202);
         await().until(() -> http.json("/jobs/api-cancel").path("done").asInt() >= 2);
         double skippedBefore = metric("taskfarm_tasks_skipped_total");
@@ -185,7 +185,9 @@ class JobApiIT {
         assertThat(cancelled.path("missing").asInt()).isPositive();
         // every task is computed or skipped: skipped, most are never computed
         awaitHandled("cancel-me", 40, skippedBefore);
-        assertThat(FlakyCompute.runs("cancel-me")).as("tasks computed").isLessThan(15);
+        // fewer than half of them computed: at 600 ms a task on 4 slots the cancel has 3 s to reach
+        // the worker, which holds no more than slots + lookahead of them (the rest stay on the broker)
+        assertThat(FlakyCompute.runs("cancel-me")).as("tasks computed").isLessThan(20);
         JsonNode result = farm.awaitResult("api-cancel", Duration.ofMinutes(2));
         assertThat(result.path("status").asText()).isEqualTo("cancelled");
         assertThat(result.path("results")).hasSize(40);
@@ -208,7 +210,7 @@ class JobApiIT {
         assertThat(http.postJson("/jobs?id=api-after-reset", "[{\"seed\":\"x\"}]").statusCode()).isEqualTo(202);
         assertThat(awaitEnd("api-after-reset").path("status").asText()).isEqualTo("completed");
         ObjectNode job = Jobs.shaJob("flaky", 40, 1);
-        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 300).put("group", "cancel-after-reset"));
+        job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 600).put("group", "cancel-after-reset"));
         assertThat(http.postJson("/jobs?id=api-cancel-reset", job.toString()).statusCode()).isEqualTo(202);
         // cancel as soon as every task is on the queue: after a reconnect the consumers come back
         // a few seconds later and results then arrive in bursts, so waiting for some to be done races
@@ -218,7 +220,7 @@ class JobApiIT {
         assertThat(http.delete("/jobs/api-cancel-reset").statusCode()).isEqualTo(200);
 
         awaitHandled("cancel-after-reset", 40, skippedBefore);
-        assertThat(FlakyCompute.runs("cancel-after-reset")).as("tasks computed").isLessThan(15);
+        assertThat(FlakyCompute.runs("cancel-after-reset")).as("tasks computed").isLessThan(20);
     }
 
     @Test

@@ -83,6 +83,11 @@ class DispatchRoutesTest {
             public void declare(@Header("TaskfarmCompute") String compute) {
                 declared.add(compute);
             }
+
+            @Override
+            public void readRequests() {
+                // the tests set the dispatcher's backlog themselves
+            }
         });
         RouteFiles.load(context, "coordinator/20-publish-tasks.camel.yaml");
         org.apache.camel.builder.AdviceWith.adviceWith(context, "dispatch-tasks", a -> a.mockEndpointsAndSkip("taskfarm-amqp:*"));
@@ -246,5 +251,41 @@ class DispatchRoutesTest {
         assertThat(echo.getReceivedExchanges()).allSatisfy(ex -> assertThat(ex.getMessage().getHeader(Wire.JOB_ID))
                 .isEqualTo("words"));
         assertThat(declared).contains("sha256", "echo");
+    }
+
+    @Test
+    void aFullWindowDoublesOnEachFreshReadingOfAnEmptyQueueAndHalvesOnAReadingWithABacklog() throws Exception {
+        long[] ready = {0};
+        java.util.concurrent.atomic.AtomicLong readAt = new java.util.concurrent.atomic.AtomicLong();
+        dispatcher.setBacklog(compute -> new Dispatcher.Backlog.Reading(ready[0], readAt.get()));
+        submit("slow-results", 1000, 1);
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 4);
+
+        // no result comes back (a slow result path): each fresh reading of an empty queue doubles the window
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 8);
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 16);
+        // the same reading again grows nothing
+        template.sendBody(WAKE, null);
+        dispatcher.recorded("slow-results", 0);
+        await().until(() -> sent().size() == 17);
+        assertThat(dispatcher.view("slow-results").path("window").asInt()).isEqualTo(16);
+
+        // requests wait on the queue: the window halves, and nothing is sent until it drains below that
+        ready[0] = 50;
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> dispatcher.view("slow-results").path("window").asInt() == 8);
+        for (int i = 1; i <= 8; i++) {
+            dispatcher.recorded("slow-results", i);
+        }
+        // 8 in flight: one more result makes room for exactly one more request
+        dispatcher.recorded("slow-results", 9);
+        await().until(() -> sent().size() == 18);
+        assertThat(inFlight("slow-results")).isEqualTo(8);
     }
 }
