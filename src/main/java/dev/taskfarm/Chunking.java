@@ -44,8 +44,16 @@ final class Chunking {
      * that many when no worker is there yet or the broker cannot say.
      */
     static int slots(ComputeQueues queues, String compute, int slotsPerWorker) {
-        long consumers = queues.requests(compute, 1000).consumers();
-        return (int) Math.min(100_000, Math.max(1, consumers) * Math.max(1, slotsPerWorker));
+        return slots(queues.requests(compute, 1000), slotsPerWorker);
+    }
+
+    /** The same from the last count read (no broker call: for the dispatcher, which asks holding its lock). */
+    static int cachedSlots(ComputeQueues queues, String compute, int slotsPerWorker) {
+        return slots(queues.cached(compute), slotsPerWorker);
+    }
+
+    private static int slots(ComputeQueues.Count count, int slotsPerWorker) {
+        return (int) Math.min(100_000, Math.max(1, count.consumers()) * Math.max(1, slotsPerWorker));
     }
 
     static ChunkPlanner planner(Settings s, ComputeQueues queues) {

@@ -74,7 +74,9 @@ public class CoordinatorBeans implements CamelConfiguration {
                 s.duration("taskfarm.job.timeout"), Chunking.defaultSize(s), s.integer("taskfarm.publish.batch-size"),
                 chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks")));
         registry.bind("jobIntake", intake);
-        Dispatcher dispatcher = new Dispatcher(intake, ledger, chunks.slots(),
+        int slotsPerWorker = s.integer("taskfarm.worker.slots");
+        Dispatcher dispatcher = new Dispatcher(intake, ledger,
+                compute -> Chunking.cachedSlots(queues, compute, slotsPerWorker),
                 s.duration("taskfarm.dispatch.queue-time").toMillis(), s.longValue("taskfarm.dispatch.max-window"),
                 s.integer("taskfarm.publish.batch-size"), s.integer("taskfarm.dispatch.quantum"),
                 s.integer("taskfarm.dispatch.messages-per-slot"));

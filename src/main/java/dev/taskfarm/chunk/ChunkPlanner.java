@@ -47,11 +47,6 @@ public class ChunkPlanner {
         return plan;
     }
 
-    /** The worker slots serving each compute's requests queue (counted at most once a second). */
-    public ToIntFunction<String> slots() {
-        return slots;
-    }
-
     /** The cost estimates the plans are sized from (the collector feeds them). */
     public ComputeCosts costs() {
         return costs;

@@ -145,9 +145,16 @@ public final class TestFarm implements AutoCloseable {
         return props.get("taskfarm.queue.replies");
     }
 
-    /** A builder for another farm on the same queues, inbox and outbox (a second coordinator, a restart). */
+    /**
+     * A builder for another farm on the same queues, inbox, outbox and kept inputs (a second
+     * coordinator, a restart): coordinators that take over each other's jobs share the directory
+     * of the jobs' inputs (README, {@code taskfarm.redrive.input-dir}), as they share the inbox.
+     */
     public Builder sibling() {
         Builder b = new Builder();
+        String inputs = props.get("taskfarm.redrive.input-dir");
+        b.props.put("taskfarm.redrive.input-dir", inputs != null && !inputs.isBlank() ? inputs
+                : Path.of(props.get("taskfarm.data"), "inputs").toString());
         for (String key : new String[] {"taskfarm.queue.requests", "taskfarm.queue.replies", "taskfarm.queue.dead-letters",
             "taskfarm.inbox", "taskfarm.outbox", "taskfarm.broker", "taskfarm.rabbitmq.host", "taskfarm.rabbitmq.port", "taskfarm.rabbitmq.addresses",
             "taskfarm.rabbitmq.url", "taskfarm.rabbitmq.username", "taskfarm.rabbitmq.password", "taskfarm.ledger.url",
