@@ -28,7 +28,7 @@ class FairShareIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.consumers", "2").start();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2").start();
         http = new Http(farm.baseUri());
     }
 
