@@ -29,6 +29,8 @@ public class WorkerBeans implements CamelConfiguration {
         if (!s.role().works()) {
             return;
         }
+        renamed(s, "taskfarm.worker.consumers", "taskfarm.worker.slots");
+        renamed(s, "taskfarm.worker.prefetch", "taskfarm.worker.lookahead");
         ComputeRegistry computes = Closer.bean(context, "computeRegistry", ComputeRegistry.class);
         String permanent = java.util.Objects.requireNonNullElse(s.optional("taskfarm.retry.permanent-errors"), "");
         var executors = context.getExecutorServiceManager();
@@ -59,5 +61,13 @@ public class WorkerBeans implements CamelConfiguration {
                 : new ComputeProcess(java.util.Objects.requireNonNullElse(s.optional("taskfarm.task.process-jvm-options"), ""),
                         permanent, killAfter, s.optional("taskfarm.computes.dir"));
         return new RunawayGuard(isolation, computes, process, killAfter, timer);
+    }
+
+    /** A key of an earlier version is ignored: say so, and which key replaced it. */
+    private static void renamed(Settings s, String old, String replacement) {
+        if (s.optional(old) != null) {
+            org.slf4j.LoggerFactory.getLogger(WorkerBeans.class).warn("{} is no longer read: it became {} (now {}; "
+                    + "docs/DESIGN-NOTES.md \"Compute slots\")", old, replacement, s.text(replacement));
+        }
     }
 }
