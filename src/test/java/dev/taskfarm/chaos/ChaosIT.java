@@ -72,15 +72,15 @@ class ChaosIT {
     }
 
     /** Starts a coordinator and {@code workers} worker JVMs, waits until they run; returns the coordinator. */
-    private FarmProcess startFarm(Map<String, String> common, int workers, int consumers, int prefetch) throws Exception {
+    private FarmProcess startFarm(Map<String, String> common, int workers, int slots, int lookahead) throws Exception {
         Map<String, String> c = new HashMap<>(common);
         c.put("taskfarm.role", "coordinator");
         FarmProcess coordinator = process("coordinator", c).start();
         for (int i = 0; i < workers; i++) {
             Map<String, String> w = new HashMap<>(common);
             w.put("taskfarm.role", "worker");
-            w.put("taskfarm.worker.slots", String.valueOf(consumers));
-            w.put("taskfarm.worker.lookahead", String.valueOf(prefetch));
+            w.put("taskfarm.worker.slots", String.valueOf(slots));
+            w.put("taskfarm.worker.lookahead", String.valueOf(lookahead));
             process("worker-" + i, w).start();
         }
         for (FarmProcess p : processes) {
@@ -203,7 +203,7 @@ class ChaosIT {
         common.put("taskfarm.retry.delay-ms", "10");
 
         // one task in flight per JVM: a crash returns only the task that caused it
-        FarmProcess coordinator = startFarm(common, 3, 1, 1);
+        FarmProcess coordinator = startFarm(common, 3, 1, 0);
         List<FarmProcess> workers = processes.subList(1, 4);
 
         ObjectNode job = Jobs.shaJob("poison", 1000, 1);
