@@ -62,9 +62,16 @@ public class CoordinatorBeans implements CamelConfiguration {
         ComputeQueues queues = Closer.bean(context, "computeQueues", ComputeQueues.class);
         ChunkPlanner chunks = Chunking.planner(s, queues);
         // the queue of every compute a job may name exists from the start (workers and KEDA find it)
+        // (best effort: a broker that is away right now must not stop the coordinator, which waits
+        // for it like any reconnect; the dispatch declares a compute's queue before publishing to it)
         for (String compute : computes.names()) {
             if (computes.isKnown(compute)) {
-                queues.declare(compute);
+                try {
+                    queues.declare(compute);
+                } catch (IllegalStateException e) {
+                    org.slf4j.LoggerFactory.getLogger(CoordinatorBeans.class).warn("{}; declared again before its first"
+                            + " job is published", e.getMessage());
+                }
             }
         }
         registry.bind("chunkPlanner", chunks);
