@@ -69,7 +69,7 @@ public class CoordinatorBeans implements CamelConfiguration {
                 try {
                     queues.declare(compute);
                 } catch (IllegalStateException e) {
-                    org.slf4j.LoggerFactory.getLogger(CoordinatorBeans.class).warn("{}; declared again before its first"
+                    LOG.warn("{}; declared again before its first"
                             + " job is published", e.getMessage());
                 }
             }
