@@ -89,9 +89,12 @@ public class CoordinatorBeans implements CamelConfiguration {
                 s.integer("taskfarm.dispatch.messages-per-slot"));
         dispatcher.setWakeup(wakeup(context));
         // the windows grow while a compute's queue runs empty (as the dispatch tick last read it)
+        // up to what the compute's workers can hold (consumers x slots + lookahead)
+        int holdPerWorker = slotsPerWorker + s.integer("taskfarm.worker.lookahead");
         dispatcher.setBacklog(compute -> {
             ComputeQueues.Count count = queues.cached(compute);
-            return count == ComputeQueues.Count.UNKNOWN ? null : new Dispatcher.Backlog.Reading(count.ready(), count.at());
+            return count == ComputeQueues.Count.UNKNOWN ? null : new Dispatcher.Backlog.Reading(count.ready(), count.at(),
+                    Math.max(1, count.consumers()) * holdPerWorker);
         });
         progress.setResultListener(dispatcher);
         registry.bind("jobDispatcher", dispatcher);

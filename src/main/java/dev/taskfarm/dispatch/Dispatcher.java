@@ -144,7 +144,16 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         /** @return the reading (ready requests, and when it was read, ms), or null when unknown */
         Reading of(String compute);
 
-        record Reading(long ready, long at) {
+        /**
+         * @param ready    requests waiting on the compute's queue
+         * @param at       when the queue was read (ms)
+         * @param holdable request messages the compute's consumers can hold at once (their prefetch
+         *                 together), 0 or less when unknown
+         */
+        record Reading(long ready, long at, long holdable) {
+            public Reading(long ready, long at) {
+                this(ready, at, -1);
+            }
         }
     }
 
@@ -505,7 +514,10 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
      * keeps the workers busy, the rate falls with it and the windows shrink to their minimum. So a
      * full window whose compute queue holds no ready request (every request sent is in a worker: its
      * slots may soon idle) doubles, once per fresh reading of the queue, and halves again on a
-     * reading with requests waiting, back towards Little's law. Called holding the lock.
+     * reading with requests waiting, back towards Little's law. It grows to twice the messages the
+     * compute's workers can hold at most: with their queue empty, the rest of a bigger window would be
+     * replies waiting for the collector (the coordinator is the bottleneck), which delays every other
+     * job's results behind them. Called holding the lock.
      */
     private void grow(Cursor c) {
         Backlog.Reading r = backlog.of(c.compute);
@@ -513,7 +525,17 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
             return;
         }
         c.grownOnReading = r.at();
-        c.grown = r.ready() == 0 ? Math.min(maxWindow, Math.max(c.window, c.grown) * 2) : c.grown / 2;
+        if (r.ready() > 0) {
+            c.grown /= 2;
+            return;
+        }
+        long cap = maxWindow;
+        if (r.holdable() > 0) {
+            // what is in flight beyond what the workers can hold waits for the collector, not for a
+            // worker: a bigger window would only queue more replies in front of the other jobs' ones
+            cap = Math.min(cap, 2 * r.holdable() * c.lastChunk);
+        }
+        c.grown = Math.min(cap, Math.max(c.window, c.grown) * 2);
     }
 
     /** Sets the headers of a batch's exchange (job id, compute, task count) before it is published. */

@@ -288,4 +288,28 @@ class DispatchRoutesTest {
         await().until(() -> sent().size() == 18);
         assertThat(inFlight("slow-results")).isEqualTo(8);
     }
+
+    @Test
+    void aFullWindowGrowsToTwiceWhatTheComputesWorkersCanHoldAtMost() throws Exception {
+        java.util.concurrent.atomic.AtomicLong readAt = new java.util.concurrent.atomic.AtomicLong();
+        // the queue reads empty every time, and the compute's consumers hold 6 messages together
+        dispatcher.setBacklog(compute -> new Dispatcher.Backlog.Reading(0, readAt.get(), 6));
+        submit("replies-behind", 1000, 1);
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 4);
+
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 8);
+        // 16 would be the next doubling: the rest of it would wait for the collector, not a worker
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == 12);
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        dispatcher.recorded("replies-behind", 0);
+        await().until(() -> sent().size() == 13);
+        assertThat(dispatcher.view("replies-behind").path("window").asInt()).isEqualTo(12);
+        assertThat(inFlight("replies-behind")).isEqualTo(12);
+    }
 }
