@@ -38,8 +38,14 @@ class HeadOfLineIT {
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> Files.exists(gate.resolve("a.started")) && Files.exists(gate.resolve("b.started")));
 
+            long submitted = System.nanoTime();
             farm.submit("small.json", Jobs.shaJob("sha256", 50, 1).toString());
             JsonNode small = farm.awaitResult("small", Duration.ofSeconds(60));
+            // the figure for docs/BENCHMARKS.md (issue 13's "within 2 s of submission"), not a bound
+            System.out.printf("HeadOfLineIT: the 50-task job behind 2 long tasks: submit to result file seen %d ms,"
+                    + " accepted to finished %d ms%n", (System.nanoTime() - submitted) / 1_000_000,
+                    java.time.Duration.between(java.time.Instant.parse(small.get("startedAt").asText()),
+                            java.time.Instant.parse(small.get("finishedAt").asText())).toMillis());
 
             // the ordering: the small job ended while both long tasks were still running
             assertThat(small.get("status").asText()).isEqualTo("completed");
