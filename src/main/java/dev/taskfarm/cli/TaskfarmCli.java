@@ -220,11 +220,18 @@ public class TaskfarmCli {
         // one column spare: a line as wide as the terminal wraps on some terminals
         int columns = tty ? Terminal.columns() - 1 : Integer.MAX_VALUE;
         int lastDone = -1;
+        String lastNotice = null;
         while (true) {
             JsonNode job = api.job(jobId);
             boolean ended = !"running".equals(job.path("status").asText());
             String bar = ProgressBar.fit(job, columns);
             int done = job.path("done").asInt();
+            // what the farm says about the job (no worker serves its compute): once, when it changes
+            String notice = job.path("notice").asText(null);
+            if (notice != null && !notice.equals(lastNotice)) {
+                out.println((tty && lastDone >= 0 ? "\r\u001b[K" : "") + "Note: " + notice);
+            }
+            lastNotice = notice;
             if (tty) {
                 // one line, redrawn in place: back to its start, draw, clear what is left of the old one
                 out.print("\r" + bar + "\u001b[K");

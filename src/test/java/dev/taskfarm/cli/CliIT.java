@@ -38,7 +38,8 @@ class CliIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(TestBroker.isRabbit()).as("these tests need RabbitMQ; chosen: " + TestBroker.description()).isTrue();
-        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2").start();
+        farm = TestFarm.onTestBroker().with("taskfarm.worker.slots", "2")
+                .with("taskfarm.computes.external", "nobody").start();
         url = farm.baseUri().toString();
     }
 
@@ -76,6 +77,19 @@ class CliIT {
         assertThat(bars).isNotEmpty();
         assertThat(bars.get(bars.size() - 1)).contains("30/30").contains("100.0%").contains("/s").contains("ETA 0:00");
         assertThat(run.out()).contains("Job cli-ok completed: 30/30 succeeded, 0 failed");
+    }
+
+    @Test
+    void waitingOnAJobWhoseComputeNoWorkerServesSaysSoOnce() throws Exception {
+        Path file = dir.resolve("orphan.json");
+        Files.writeString(file, "{\"compute\":\"nobody\",\"timeout\":\"PT2S\",\"tasks\":[{\"a\":1},{\"a\":2}]}");
+
+        Run run = cli("submit", file.toString(), "--id", "cli-orphan", "--wait", "--interval", "100");
+
+        assertThat(run.out().lines().filter(l -> l.startsWith("Note: no worker serves compute \"nobody\"")))
+                .as(run.out()).hasSize(1);
+        assertThat(run.out()).contains("Job cli-orphan timed_out");
+        assertThat(run.exit()).isNotZero();
     }
 
     @Test
