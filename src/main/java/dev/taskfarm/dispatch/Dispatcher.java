@@ -73,6 +73,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         final TreeMap<Integer, int[]> messages = new TreeMap<>();
         int inFlightTasks;
         long published;
+        long batchCount;
         long window;
         /** window grown while the compute's queue ran empty (tasks), and the queue reading it came from */
         long grown;
@@ -457,6 +458,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
                     }
                     c.inFlightTasks += b.tasks();
                     c.published += b.tasks();
+                    c.batchCount++;
                     c.lastChunk = Math.max(1, b.chunkSize());
                     if (!more) {
                         c.exhausted = true;
@@ -585,7 +587,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
             LOG.warn("Job {}: cannot mark it published in the ledger ({}); the re-drive finds it", c.jobId, e.getMessage());
             return;
         }
-        LOG.info("Job {} published: {} tasks dispatched{}", c.jobId, c.published,
+        LOG.info("Job {} published: {} tasks dispatched in {} batches{}", c.jobId, c.published, c.batchCount,
                 c.plan == null ? "" : ", " + c.plan.describe());
     }
 
