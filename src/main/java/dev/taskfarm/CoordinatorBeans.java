@@ -74,6 +74,7 @@ public class CoordinatorBeans implements CamelConfiguration {
                 }
             }
         }
+        queues.warnAboutEarlierRequestsQueue();
         registry.bind("chunkPlanner", chunks);
         registry.bind("computeCosts", chunks.costs());
         registry.bind("deadLetteredChunks", new DeadLetteredChunks(topology.requests()));

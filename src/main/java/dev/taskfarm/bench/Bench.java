@@ -198,15 +198,22 @@ public final class Bench {
             return 2;
         }
         Path dir = null;
+        boolean failed = false;
         try {
             dir = Files.createTempDirectory("taskfarm-bench-");
             return new Bench().execute(o, dir, out);
         } catch (Exception e) {
+            failed = true;
             out.println("bench failed: " + e);
             e.printStackTrace(out);
+            // what the coordinator and the workers logged is what tells why: kept, not deleted
+            out.println("the taskfarm processes' logs are kept under " + dir + " (bench-*/<node>.log; delete the"
+                    + " directory when done, it also holds the workload's input files)");
             return 1;
         } finally {
-            deleteTree(dir);
+            if (!failed) {
+                deleteTree(dir);
+            }
         }
     }
 

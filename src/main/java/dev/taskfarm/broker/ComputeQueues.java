@@ -81,6 +81,23 @@ public class ComputeQueues {
         return c;
     }
 
+    /**
+     * Says at start when the one requests queue of a version before task queues (named
+     * {@code taskfarm.queue.requests} itself, without a compute) still holds requests: nothing
+     * consumes it any more. Their tasks are not lost (each running job is re-driven from the ledger
+     * once it stalls), but the queue stays until it is deleted.
+     */
+    public void warnAboutEarlierRequestsQueue() {
+        Count old = count(topology.requests(), 0);
+        if (!old.gone() && old.ready() > 0) {
+            LOG.warn("Queue {} holds {} requests of an earlier taskfarm version (one queue for every compute);"
+                    + " requests go to {}.<compute> now and nothing consumes it. The tasks of running jobs are"
+                    + " published again by the re-drive (taskfarm.redrive.stall-after); delete the queue when"
+                    + " no job of that version runs: rabbitmqctl delete_queue {}", topology.requests(), old.ready(),
+                    topology.requests(), topology.requests());
+        }
+    }
+
     /** Declares the replies and dead-letter queues, and every compute queue declared so far, again. */
     public void redeclare() {
         topology.declare(admin, connectionFactory);
