@@ -179,9 +179,21 @@ final class FarmUnderTest implements AutoCloseable {
         }
         coordinator.close();
         try (Connection c = rabbit.newConnection("bench-cleanup"); Channel ch = c.createChannel()) {
-            // the requests queue of each built-in compute (the bench's farm has no other)
-            for (String q : new String[] {".requests.sha256", ".requests.echo", ".requests.primes", ".replies",
-                ".requests.dlq"}) {
+            // the requests queue of every compute on the class path (the coordinator declares them all
+            // at start; the nodes run on the bench's own class path), the replies and dead letters
+            List<String> queues = new ArrayList<>(List.of(".replies", ".requests.dlq"));
+            var computes = java.util.ServiceLoader.load(dev.taskfarm.compute.Compute.class).iterator();
+            while (true) {
+                try {
+                    if (!computes.hasNext()) {
+                        break;
+                    }
+                    queues.add(".requests." + computes.next().name());
+                } catch (java.util.ServiceConfigurationError e) {
+                    // a broken plug-in: the farm skipped it too
+                }
+            }
+            for (String q : queues) {
                 ch.queueDelete(prefix + q);
             }
         }
