@@ -264,12 +264,8 @@ class DispatchRoutesTest {
         await().until(() -> sent().size() == 4);
 
         // no result comes back (a slow result path): each fresh reading of an empty queue doubles the window
-        readAt.incrementAndGet();
-        template.sendBody(WAKE, null);
-        await().until(() -> sent().size() == 8);
-        readAt.incrementAndGet();
-        template.sendBody(WAKE, null);
-        await().until(() -> sent().size() == 16);
+        freshReadingThenSent(readAt, 8);
+        freshReadingThenSent(readAt, 16);
         // the same reading again grows nothing
         template.sendBody(WAKE, null);
         dispatcher.recorded("slow-results", 0);
@@ -299,18 +295,21 @@ class DispatchRoutesTest {
         template.sendBody(WAKE, null);
         await().until(() -> sent().size() == 4);
 
-        readAt.incrementAndGet();
-        template.sendBody(WAKE, null);
-        await().until(() -> sent().size() == 8);
+        freshReadingThenSent(readAt, 8);
         // 16 would be the next doubling: the rest of it would wait for the collector, not a worker
-        readAt.incrementAndGet();
-        template.sendBody(WAKE, null);
-        await().until(() -> sent().size() == 12);
+        freshReadingThenSent(readAt, 12);
         readAt.incrementAndGet();
         template.sendBody(WAKE, null);
         dispatcher.recorded("replies-behind", 0);
         await().until(() -> sent().size() == 13);
         assertThat(dispatcher.view("replies-behind").path("window").asInt()).isEqualTo(12);
         assertThat(inFlight("replies-behind")).isEqualTo(12);
+    }
+
+    /** A fresh reading of the queue and a wakeup; then this many requests have been sent in all. */
+    private void freshReadingThenSent(java.util.concurrent.atomic.AtomicLong readAt, int sentInAll) {
+        readAt.incrementAndGet();
+        template.sendBody(WAKE, null);
+        await().until(() -> sent().size() == sentInAll);
     }
 }
