@@ -54,8 +54,26 @@ final class StartupFailures {
             if (t instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_IN_USE) {
                 return Optional.of(dataDirectoryInUse(sql.getMessage()));
             }
+            if (t instanceof java.nio.file.NoSuchFileException missing && isRoutesDirectory(missing.getFile())) {
+                return Optional.of(routesMissing(missing.getFile()));
+            }
         }
         return Optional.empty();
+    }
+
+    /** A role's routes directory ({@code <taskfarm.routes>/coordinator} or {@code /worker}, see TaskfarmApp). */
+    private static boolean isRoutesDirectory(String file) {
+        if (file == null) {
+            return false;
+        }
+        Path name = Path.of(file).getFileName();
+        return name != null && (name.toString().equals("coordinator") || name.toString().equals("worker"));
+    }
+
+    private static String routesMissing(String dir) {
+        return "no routes in " + Path.of(dir).toAbsolutePath() + ": taskfarm reads its YAML routes from the file system,"
+                + " relative to the working directory; run it from the project's directory (the one with routes/),"
+                + " or point taskfarm.routes (TASKFARM_ROUTES) at a copy of routes/";
     }
 
     private static String dataDirectoryInUse(String h2Message) {
