@@ -84,13 +84,19 @@ public class DurableBeans implements CamelConfiguration {
     }
 
     /**
-     * Ready requests on a compute's requests queue; a queue that is gone (deleted, or lost with the
-     * broker's data) is declared again first, so the re-drive does not publish into nothing.
+     * Ready requests on a compute's requests queue (asked for a stalled job). A queue that is gone
+     * (deleted, or lost with the broker's data) is declared again first: the compute's requests
+     * queue, so the re-drive does not publish into nothing, and the replies queue, whose loss is
+     * what stalls every job (the broker drops the replies as unroutable, and the collector's
+     * consumer waits for a queue that nobody declares).
      */
     static long readyRequests(ComputeQueues queues, String compute) {
         ComputeQueues.Count c = queues.requests(compute, 0);
-        if (c.gone()) {
-            LOG.warn("The requests queue {} is gone: declaring the queues again", queues.topology().requestsQueue(compute));
+        String replies = queues.topology().replies();
+        boolean repliesGone = queues.count(replies, 0).gone();
+        if (c.gone() || repliesGone) {
+            LOG.warn("The {} queue {} is gone: declaring the queues again", c.gone() ? "requests" : "replies",
+                    c.gone() ? queues.topology().requestsQueue(compute) : replies);
             try {
                 queues.redeclare();
                 queues.declare(compute);
@@ -98,7 +104,7 @@ public class DurableBeans implements CamelConfiguration {
                 LOG.debug("Cannot declare the queues: {}", e.getMessage());
                 return -1;
             }
-            return 0;
+            return c.gone() ? 0 : c.ready();
         }
         return c.ready();
     }
