@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.support.Jobs;
@@ -17,17 +18,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The replies queue is deleted under a running job (an operator's mistake, a policy): the replies
- * published meanwhile are dropped by the broker as unroutable, and their requests acknowledged. The
- * job still completes with every index once: the queue comes back and the missing tasks are
- * published again from the ledger.
+ * A queue is deleted under a running job (an operator's mistake, a policy). The replies queue: the
+ * replies published meanwhile are dropped by the broker as unroutable, and their requests
+ * acknowledged. The compute's requests queue: its requests are gone, and the workers' consumer
+ * waits for it. Either way the job still completes with every index once: the queue is declared
+ * again and the missing tasks are published again from the ledger.
  */
-class RepliesQueueDeletedIT {
+class QueueDeletedIT {
 
     static final int TASKS = 200;
 
-    @Test
-    void aJobCompletesWhenItsRepliesQueueIsDeletedMidway() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"replies", "requests"})
+    void aJobCompletesWhenAQueueIsDeletedMidway(String which) throws Exception {
         assertThat(TestBroker.isRabbit()).as(TestBroker.description()).isTrue();
         ObjectNode job = Jobs.shaJob("poison", TASKS, 1);
         job.withArray("tasks").forEach(t -> ((ObjectNode) t).put("sleepMs", 20));
@@ -38,7 +41,7 @@ class RepliesQueueDeletedIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> progress.get("orphaned") != null
                     && progress.get("orphaned").done() >= TASKS / 5);
             try (Connection c = farm.amqpConnection(); Channel ch = c.createChannel()) {
-                ch.queueDelete(farm.repliesQueue());
+                ch.queueDelete("replies".equals(which) ? farm.repliesQueue() : farm.requestsQueue("poison"));
             }
 
             JsonNode r = farm.awaitResult("orphaned", Duration.ofSeconds(120));
