@@ -10,6 +10,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
+import dev.taskfarm.compute.ComputeRegistry;
+
 /**
  * taskfarm as the benchmark runs it: one coordinator JVM (with a bounded heap) and K worker JVMs,
  * the way they run on Kubernetes, on their own queues (unique names) and directories.
@@ -182,16 +184,8 @@ final class FarmUnderTest implements AutoCloseable {
             // the requests queue of every compute on the class path (the coordinator declares them all
             // at start; the nodes run on the bench's own class path), the replies and dead letters
             List<String> queues = new ArrayList<>(List.of(".replies", ".requests.dlq"));
-            var computes = java.util.ServiceLoader.load(dev.taskfarm.compute.Compute.class).iterator();
-            while (true) {
-                try {
-                    if (!computes.hasNext()) {
-                        break;
-                    }
-                    queues.add(".requests." + computes.next().name());
-                } catch (java.util.ServiceConfigurationError e) {
-                    // a broken plug-in: the farm skipped it too
-                }
+            for (String compute : ComputeRegistry.discover(FarmUnderTest.class.getClassLoader()).keySet()) {
+                queues.add(".requests." + compute);
             }
             for (String q : queues) {
                 ch.queueDelete(prefix + q);

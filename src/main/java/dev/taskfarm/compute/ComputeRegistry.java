@@ -32,7 +32,26 @@ public class ComputeRegistry {
 
     public ComputeRegistry(CamelContext camelContext, String externalNames) {
         this.camelContext = camelContext;
-        var providers = ServiceLoader.load(Compute.class, loader(camelContext)).iterator();
+        discovered.putAll(discover(loader(camelContext)));
+        for (String name : externalNames.split(",")) {
+            if (!name.isBlank()) {
+                if (!VALID_NAME.matcher(name.trim()).matches()) {
+                    throw new IllegalStateException("taskfarm.computes.external: \"" + name.trim() + "\" is not a compute "
+                            + "name (1 to 100 letters, digits, '_' or '-'; it names a queue)");
+                }
+                external.add(name.trim());
+            }
+        }
+    }
+
+    /**
+     * The computes {@link ServiceLoader} finds with this class loader, by name: a compute with an
+     * invalid name, or a plug-in that cannot be loaded, is skipped with an error in the log (one
+     * broken plug-in must not stop the farm: its jobs get "unknown compute").
+     */
+    public static Map<String, Compute> discover(ClassLoader loader) {
+        Map<String, Compute> computes = new TreeMap<>();
+        var providers = ServiceLoader.load(Compute.class, loader).iterator();
         while (true) {
             try {
                 if (!providers.hasNext()) {
@@ -44,21 +63,12 @@ public class ComputeRegistry {
                             c.getClass().getName(), c.name());
                     continue;
                 }
-                discovered.put(c.name(), c);
+                computes.put(c.name(), c);
             } catch (java.util.ServiceConfigurationError e) {
-                // one broken plug-in must not stop the farm: its jobs get "unknown compute"
-                org.slf4j.LoggerFactory.getLogger(ComputeRegistry.class).error("Skipping a compute: {}", e.getMessage());
+                LOG.error("Skipping a compute: {}", e.getMessage());
             }
         }
-        for (String name : externalNames.split(",")) {
-            if (!name.isBlank()) {
-                if (!VALID_NAME.matcher(name.trim()).matches()) {
-                    throw new IllegalStateException("taskfarm.computes.external: \"" + name.trim() + "\" is not a compute "
-                            + "name (1 to 100 letters, digits, '_' or '-'; it names a queue)");
-                }
-                external.add(name.trim());
-            }
-        }
+        return computes;
     }
 
     /**
