@@ -67,7 +67,8 @@ final class StartupFailures {
             return false;
         }
         Path name = Path.of(file).getFileName();
-        return name != null && (name.toString().equals("coordinator") || name.toString().equals("worker"));
+        return name != null && (name.toString().equals(TaskfarmApp.COORDINATOR_ROUTES)
+                || name.toString().equals(TaskfarmApp.WORKER_ROUTES));
     }
 
     private static String routesMissing(String dir) {

@@ -13,6 +13,10 @@ import dev.taskfarm.cli.TaskfarmCli;
  */
 public final class TaskfarmApp {
 
+    /** The routes of each role: {@code <taskfarm.routes>/coordinator}, {@code <taskfarm.routes>/worker}. */
+    static final String COORDINATOR_ROUTES = "coordinator";
+    static final String WORKER_ROUTES = "worker";
+
     private TaskfarmApp() {
     }
 
@@ -70,10 +74,11 @@ public final class TaskfarmApp {
                 Settings.Role role = s.role();
                 StringBuilder pattern = new StringBuilder();
                 if (role.coordinates()) {
-                    pattern.append("file:").append(dir).append("/coordinator/*.camel.yaml");
+                    pattern.append("file:").append(dir).append("/").append(COORDINATOR_ROUTES).append("/*.camel.yaml");
                 }
                 if (role.works()) {
-                    pattern.append(pattern.isEmpty() ? "" : ",").append("file:").append(dir).append("/worker/*.camel.yaml");
+                    pattern.append(pattern.isEmpty() ? "" : ",").append("file:").append(dir).append("/").append(WORKER_ROUTES)
+                            .append("/*.camel.yaml");
                 }
                 // an explicit camel.main.routes-include-pattern still wins: it is applied after this
                 m.configure().setRoutesIncludePattern(pattern.toString());
