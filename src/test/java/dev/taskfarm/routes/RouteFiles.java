@@ -50,9 +50,14 @@ final class RouteFiles {
 
     /** The mock that stands for the taskfarm-amqp endpoint of this queue. */
     static MockEndpoint mockOf(CamelContext context, String queue) {
+        return findMock(context, queue).orElseThrow(() -> new AssertionError("no mock for " + queue + " in "
+                + context.getEndpoints()));
+    }
+
+    /** The mock of a queue's endpoint, once a toD has created it. */
+    static java.util.Optional<MockEndpoint> findMock(CamelContext context, String queue) {
         return context.getEndpoints().stream().filter(e -> e instanceof MockEndpoint)
                 .map(MockEndpoint.class::cast).filter(m -> m.getEndpointUri().contains("taskfarm-amqp") && m.getEndpointUri()
-                        .contains(queue)).findFirst().orElseThrow(() -> new AssertionError("no mock for " + queue + " in "
-                        + context.getEndpoints()));
+                        .contains(queue)).findFirst();
     }
 }
