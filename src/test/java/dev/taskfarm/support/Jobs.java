@@ -33,4 +33,16 @@ public final class Jobs {
         }
         return HexFormat.of().formatHex(d);
     }
+
+    /** A completed sha256 result file: every index once, in order, each with its independently computed digest. */
+    public static void assertCompleteWithEveryIndexOnce(com.fasterxml.jackson.databind.JsonNode result, int tasks, int rounds)
+            throws Exception {
+        org.assertj.core.api.Assertions.assertThat(result.get("status").asText()).isEqualTo("completed");
+        org.assertj.core.api.Assertions.assertThat(result.get("results")).hasSize(tasks);
+        for (int i = 0; i < tasks; i++) {
+            org.assertj.core.api.Assertions.assertThat(result.at("/results/" + i + "/index").asInt()).isEqualTo(i);
+            org.assertj.core.api.Assertions.assertThat(result.at("/results/" + i + "/result").asText())
+                    .isEqualTo(expectedSha(i, rounds));
+        }
+    }
 }
