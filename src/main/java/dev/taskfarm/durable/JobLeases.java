@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.taskfarm.ledger.JobRow;
+import dev.taskfarm.ledger.SchemaChange;
 
 /**
  * Job ownership in the ledger, for one or several coordinators sharing it. Every running job has an
@@ -47,12 +47,11 @@ public class JobLeases {
 
     /** Adds the ownership columns to the jobs table (H2 and PostgreSQL both know ADD COLUMN IF NOT EXISTS). */
     public void createSchema() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS owner VARCHAR(200)");
-            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS lease_until BIGINT DEFAULT 0 NOT NULL");
-            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS input_digest VARCHAR(64)");
-            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS redrives INT DEFAULT 0 NOT NULL");
-        }
+        SchemaChange.apply(dataSource,
+                "ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS owner VARCHAR(200)",
+                "ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS lease_until BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS input_digest VARCHAR(64)",
+                "ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS redrives INT DEFAULT 0 NOT NULL");
     }
 
     /** A job this coordinator just registered: it owns it, and this is its input. */

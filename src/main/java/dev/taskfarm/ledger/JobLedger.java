@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,21 +37,20 @@ public class JobLedger {
     }
 
     public void createSchema() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS tf_jobs ("
-                    + "job_id VARCHAR(100) PRIMARY KEY, compute VARCHAR(100) NOT NULL, total INT NOT NULL,"
-                    + " done INT NOT NULL DEFAULT 0, failed INT NOT NULL DEFAULT 0, status VARCHAR(20) NOT NULL,"
-                    + " published BOOLEAN NOT NULL DEFAULT FALSE, created_at BIGINT NOT NULL, deadline_at BIGINT NOT NULL,"
-                    + " finished_at BIGINT NOT NULL DEFAULT 0, completed_by VARCHAR(20), result_path VARCHAR(1000))");
-            s.execute("CREATE TABLE IF NOT EXISTS tf_results ("
-                    + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
-                    + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))");
-            // the job's share weight of the dispatch windows (a ledger from before priorities: every job 1)
-            s.execute("ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS priority INT DEFAULT 1 NOT NULL");
-            s.execute("CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)");
-            s.execute("CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, owner VARCHAR(200) NOT NULL,"
-                    + " claimed_at BIGINT NOT NULL)");
-        }
+        SchemaChange.apply(dataSource,
+                "CREATE TABLE IF NOT EXISTS tf_jobs ("
+                        + "job_id VARCHAR(100) PRIMARY KEY, compute VARCHAR(100) NOT NULL, total INT NOT NULL,"
+                        + " done INT NOT NULL DEFAULT 0, failed INT NOT NULL DEFAULT 0, status VARCHAR(20) NOT NULL,"
+                        + " published BOOLEAN NOT NULL DEFAULT FALSE, created_at BIGINT NOT NULL, deadline_at BIGINT NOT NULL,"
+                        + " finished_at BIGINT NOT NULL DEFAULT 0, completed_by VARCHAR(20), result_path VARCHAR(1000))",
+                "CREATE TABLE IF NOT EXISTS tf_results ("
+                        + "job_id VARCHAR(100) NOT NULL, idx INT NOT NULL, status VARCHAR(10) NOT NULL,"
+                        + " result VARCHAR, error VARCHAR(2000), worker VARCHAR(200), PRIMARY KEY (job_id, idx))",
+                // the job's share weight of the dispatch windows (a ledger from before priorities: every job 1)
+                "ALTER TABLE tf_jobs ADD COLUMN IF NOT EXISTS priority INT DEFAULT 1 NOT NULL",
+                "CREATE INDEX IF NOT EXISTS tf_jobs_status ON tf_jobs (status)",
+                "CREATE TABLE IF NOT EXISTS tf_claims (claim_key VARCHAR(1000) PRIMARY KEY, owner VARCHAR(200) NOT NULL,"
+                        + " claimed_at BIGINT NOT NULL)");
     }
 
     /** Registers a new job; false if a job with that id exists already. */
