@@ -71,6 +71,10 @@ public class ReplyBuffer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private int pendingCount;
     private long oldestPendingAt;
+    /** Results added by the exchange in progress, which has not reached {@link #whenDurable} yet. */
+    private int addedByCurrent;
+    /** Why the exchange in progress lost its results to a failed commit before it waited (else null). */
+    private Exception currentLost;
 
     /** @param scheduler runs the commit that is due by time (one thread, from Camel's executor service manager) */
     public ReplyBuffer(JobLedger ledger, JobProgress progress, int commitSize, long commitIntervalMs,
@@ -149,6 +153,7 @@ public class ReplyBuffer implements AutoCloseable {
             if (pendingCount++ == 0) {
                 oldestPendingAt = System.nanoTime();
             }
+            addedByCurrent++;
         } finally {
             lock.unlock();
         }
@@ -158,13 +163,21 @@ public class ReplyBuffer implements AutoCloseable {
      * The group commit as a step of the collector's route: the exchange completes (and so its
      * reply is acknowledged by its consumer) once the results it added are durable, with the
      * next commit; at once if nothing is waiting. Commits now when enough results are waiting.
-     * A failed commit fails every exchange waiting for it (their replies are requeued).
+     * A failed commit fails every exchange waiting for it (their replies are requeued), and also
+     * the exchange whose results it discarded before that exchange got here (the commit timer
+     * runs between the aggregator's add and this step; the collector has one consumer, so the
+     * results added since the last exchange got here are this exchange's).
      */
     public void whenDurable(Exchange exchange, AsyncCallback callback) {
         List<Waiter> done;
         lock.lock();
         try {
-            if (pendingCount == 0 && waiting.isEmpty()) {
+            Exception lost = currentLost;
+            currentLost = null;
+            addedByCurrent = 0;
+            if (lost != null) {
+                done = List.of(new Waiter(exchange, callback, lost));
+            } else if (pendingCount == 0 && waiting.isEmpty()) {
                 done = List.of(new Waiter(exchange, callback));
             } else {
                 waiting.add(new Waiter(exchange, callback));
@@ -242,6 +255,9 @@ public class ReplyBuffer implements AutoCloseable {
             return takeWaiting(null);
         } catch (Exception e) {
             LOG.warn("Group commit of {} results failed, their replies are requeued: {}", pendingCount, e.getMessage());
+            if (addedByCurrent > 0) {
+                currentLost = e;
+            }
             discardLocked();
             return takeWaiting(e);
         }
