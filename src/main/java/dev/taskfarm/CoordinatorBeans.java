@@ -25,6 +25,7 @@ import dev.taskfarm.collect.ResultAggregation;
 import dev.taskfarm.collect.ResultWriter;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.chunk.ChunkPlanner;
+import dev.taskfarm.dispatch.Backlog;
 import dev.taskfarm.dispatch.Dispatcher;
 import dev.taskfarm.intake.Admission;
 import dev.taskfarm.intake.InboxClaims;
@@ -94,7 +95,7 @@ public class CoordinatorBeans implements CamelConfiguration {
         int holdPerWorker = slotsPerWorker + s.integer("taskfarm.worker.lookahead");
         dispatcher.setBacklog(compute -> {
             ComputeQueues.Count count = queues.cached(compute);
-            return count == ComputeQueues.Count.UNKNOWN ? null : new Dispatcher.Backlog.Reading(count.ready(), count.at(),
+            return count == ComputeQueues.Count.UNKNOWN ? null : new Backlog.Reading(count.ready(), count.at(),
                     Math.max(1, count.consumers()) * holdPerWorker);
         });
         progress.setResultListener(dispatcher);

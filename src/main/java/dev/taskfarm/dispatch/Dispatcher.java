@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -40,13 +38,10 @@ import dev.taskfarm.wire.Wire;
  * million-task job is never in memory nor all on the broker, and a small job submitted behind it
  * waits only for what is in flight, not for the big job's backlog.
  *
- * <p>Window size: Little's law. The tasks in flight of all jobs together are the completion rate
- * (results recorded per second, smoothed) times {@code queueTimeMs}, so a task published now waits
- * about that long; but never fewer than {@code messagesPerSlot} messages per worker slot (one
- * running, one waiting: a slot never idles while its next message is being refilled). The
- * windows grow on their own while the workers have idle slots (more in flight, more completions) and
- * stop where the workers are saturated. Each job with tasks left to send gets the share
- * {@code priority / sum of priorities} of that total.
+ * <p>Each job's state is a {@link JobWindow}; how big the windows are (Little's law, a per-slot
+ * minimum, growth while a compute's queue runs empty) is {@link Windows}' business. The windows grow
+ * on their own while the workers have idle slots (more in flight, more completions) and stop where
+ * the workers are saturated.
  *
  * <p>The {@code dispatch-tasks} route (routes/coordinator/20-publish-tasks) splits {@link #batches}
  * and publishes each batch; a recorded result ({@link #recorded}, called by the collector's group
@@ -57,66 +52,17 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     private static final Logger LOG = LoggerFactory.getLogger("taskfarm.jobs");
     /** Exchange property: the batch an exchange of the dispatch route publishes. */
     static final String BATCH = "TaskfarmBatch";
-    /** Smoothing time constant of the completion rate. */
-    private static final double RATE_TAU_NANOS = 1e9;
-
-    /** One job's dispatch: its cursor and what is in flight. */
-    static final class Cursor {
-        final String jobId;
-        final String compute;
-        final int total;
-        final int priority;
-        final BatchCursor batches;
-        final ChunkPlan plan;
-        final long createdAt = System.currentTimeMillis();
-        /** first task index of each message in flight -> {tasks, tasks without a result} */
-        final TreeMap<Integer, int[]> messages = new TreeMap<>();
-        int inFlightTasks;
-        long published;
-        long batchCount;
-        long window;
-        /** window grown while the compute's queue ran empty (tasks), and the queue reading it came from */
-        long grown;
-        long grownOnReading;
-        int lastChunk = 1;
-        boolean exhausted;
-        boolean stopped;
-        boolean reading;
-        boolean closeAfterRead;
-        RequestBatch lastBatch;
-
-        Cursor(String jobId, String compute, int total, int priority, BatchCursor batches, ChunkPlan plan) {
-            this.jobId = jobId;
-            this.compute = compute;
-            this.total = total;
-            this.priority = Math.max(1, priority);
-            this.batches = batches;
-            this.plan = plan;
-        }
-
-        boolean wantsToSend() {
-            return !exhausted && !stopped;
-        }
-    }
 
     private final JobIntake intake;
     private final JobLedger ledger;
-    private final ToIntFunction<String> slots;
-    private final long queueTimeMs;
-    private final long maxWindow;
+    private final Windows windows;
     private final int batchSize;
-    private final int messagesPerSlot;
-    private final Map<String, Cursor> cursors = new LinkedHashMap<>();
+    private final Map<String, JobWindow> cursors = new LinkedHashMap<>();
     private final WeightedRounds<String> rounds;
-    private final AtomicLong recordedTotal = new AtomicLong();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private volatile Runnable wakeup = () -> { };
-    private volatile Backlog backlog = compute -> null;
     private boolean passRunning;
     private boolean dirty;
-    private double rate;
-    private long rateAt;
-    private long rateCount;
 
     /**
      * @param slots       worker slots serving a compute's requests queue, by compute
@@ -128,39 +74,16 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
      */
     public Dispatcher(JobIntake intake, JobLedger ledger, ToIntFunction<String> slots, long queueTimeMs, long maxWindow,
             int batchSize, int quantum, int messagesPerSlot) {
-        this.messagesPerSlot = Math.max(1, messagesPerSlot);
         this.intake = intake;
         this.ledger = ledger;
-        this.slots = slots;
-        this.queueTimeMs = queueTimeMs;
-        this.maxWindow = Math.max(1, maxWindow);
+        this.windows = new Windows(slots, queueTimeMs, maxWindow, messagesPerSlot);
         this.batchSize = Math.max(1, batchSize);
         this.rounds = new WeightedRounds<>(quantum);
-        this.rateAt = System.nanoTime();
     }
 
-    /** The ready requests on a compute's queue, as last read from the broker. */
-    @FunctionalInterface
-    public interface Backlog {
-        /** @return the reading (ready requests, and when it was read, ms), or null when unknown */
-        Reading of(String compute);
-
-        /**
-         * @param ready    requests waiting on the compute's queue
-         * @param at       when the queue was read (ms)
-         * @param holdable request messages the compute's consumers can hold at once (their prefetch
-         *                 together), 0 or less when unknown
-         */
-        record Reading(long ready, long at, long holdable) {
-            public Reading(long ready, long at) {
-                this(ready, at, -1);
-            }
-        }
-    }
-
-    /** Where the windows learn whether a compute's queue runs empty (see {@link #room}). */
+    /** Where the windows learn whether a compute's queue runs empty (see {@link Windows}). */
     public void setBacklog(Backlog backlog) {
-        this.backlog = backlog;
+        windows.setBacklog(backlog);
     }
 
     /** What wakes the dispatch route (sends to its endpoint); called at most once per pass. */
@@ -202,10 +125,10 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         if (batches == null) {
             return;
         }
-        Cursor c = new Cursor(jobId, m.getHeader(Wire.COMPUTE, String.class), m.getHeader(Wire.TASK_COUNT, Integer.class),
+        JobWindow c = new JobWindow(jobId, m.getHeader(Wire.COMPUTE, String.class), m.getHeader(Wire.TASK_COUNT, Integer.class),
                 m.getHeader(JobIntake.PRIORITY, 1, Integer.class), batches,
                 exchange.getProperty(JobIntake.PLAN, ChunkPlan.class));
-        Cursor old;
+        JobWindow old;
         synchronized (this) {
             old = cursors.get(jobId);
             if (old != null && !replace) {
@@ -223,7 +146,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     /** The job was cancelled or ended: its cursor goes, its share goes to the others. */
     public void drop(String jobId) {
         synchronized (this) {
-            Cursor c = cursors.remove(jobId);
+            JobWindow c = cursors.remove(jobId);
             if (c == null) {
                 return;
             }
@@ -241,7 +164,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     }
 
     /** Closes a cursor no longer current (now, or after the read in progress). Called holding the lock. */
-    private static void discard(Cursor c) {
+    private static void discard(JobWindow c) {
         c.stopped = true;
         if (c.reading) {
             c.closeAfterRead = true;
@@ -257,7 +180,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
 
     @Override
     public synchronized boolean needsRewind(String jobId) {
-        Cursor c = cursors.get(jobId);
+        JobWindow c = cursors.get(jobId);
         return c != null && c.stopped;
     }
 
@@ -266,7 +189,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
         Set<String> keep = new HashSet<>(owned);
         List<String> lost = new ArrayList<>();
         synchronized (this) {
-            for (Cursor c : cursors.values()) {
+            for (JobWindow c : cursors.values()) {
                 if (!keep.contains(c.jobId) && c.createdAt < sinceMillis) {
                     lost.add(c.jobId);
                 }
@@ -294,22 +217,11 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     /** A task's result was recorded (the collector's group commit): its window space is free again. */
     @Override
     public void recorded(String jobId, int index) {
-        recordedTotal.incrementAndGet();
-        boolean freed = false;
+        windows.recorded();
+        boolean freed;
         synchronized (this) {
-            Cursor c = cursors.get(jobId);
-            if (c == null) {
-                return;
-            }
-            Map.Entry<Integer, int[]> e = c.messages.floorEntry(index);
-            if (e == null || index >= e.getKey() + e.getValue()[0]) {
-                return; // published before a restart or a rewind: not in this cursor's window
-            }
-            c.inFlightTasks--;
-            if (--e.getValue()[1] <= 0) {
-                c.messages.remove(e.getKey());
-                freed = true;
-            }
+            JobWindow c = cursors.get(jobId);
+            freed = c != null && c.recorded(index);
         }
         if (freed) {
             wake();
@@ -395,19 +307,19 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     /** The next batch some job's window has room for, or null (the pass ends). */
     private RequestBatch draw() {
         while (true) {
-            Cursor c;
+            JobWindow c;
             int grant;
             synchronized (this) {
-                long totalWindow = totalWindow();
+                long totalWindow = windows.total();
                 double weights = 0;
-                for (Cursor x : cursors.values()) {
+                for (JobWindow x : cursors.values()) {
                     if (x.wantsToSend()) {
                         weights += x.priority;
                     }
                 }
                 final double sum = weights;
                 WeightedRounds.Grant<String> g = rounds.next(new ArrayList<>(cursors.keySet()),
-                        k -> cursors.get(k).priority, k -> room(cursors.get(k), sum, totalWindow));
+                        k -> cursors.get(k).priority, k -> windows.room(cursors.get(k), sum, totalWindow));
                 if (g == null) {
                     if (dirty) {
                         dirty = false;
@@ -452,17 +364,8 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
                     closeQuietly(c.batches);
                     published = true;
                 } else {
-                    for (int i = 0; i < b.bodies().size(); i++) {
-                        int size = b.tasksIn(i);
-                        c.messages.put(b.indexOf(i), new int[] {size, size});
-                    }
-                    c.inFlightTasks += b.tasks();
-                    c.published += b.tasks();
-                    c.batchCount++;
-                    c.lastChunk = Math.max(1, b.chunkSize());
+                    c.sending(b, !more);
                     if (!more) {
-                        c.exhausted = true;
-                        c.lastBatch = b;
                         closeQuietly(c.batches);
                     }
                 }
@@ -473,71 +376,6 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
             }
             return b;
         }
-    }
-
-    /** Tasks in flight of all jobs together: completion rate x queue time. Called holding the lock. */
-    private long totalWindow() {
-        long now = System.nanoTime();
-        long dt = now - rateAt;
-        if (dt >= 20_000_000L) {
-            long count = recordedTotal.get();
-            double instant = (count - rateCount) * 1e9 / dt;
-            rate += (instant - rate) * (1 - Math.exp(-dt / RATE_TAU_NANOS));
-            rateAt = now;
-            rateCount = count;
-        }
-        return (long) (rate * queueTimeMs / 1000.0);
-    }
-
-    /** Tasks the job may be sent now (0: none). Called holding the lock. */
-    private int room(Cursor c, double weights, long totalWindow) {
-        if (!c.wantsToSend() || weights <= 0) {
-            return 0;
-        }
-        double share = c.priority / weights;
-        int slotCount = Math.max(1, slots.applyAsInt(c.compute));
-        long minimum = (long) Math.max(1, Math.ceil(slotCount * messagesPerSlot * share)) * c.lastChunk;
-        long window = Math.max(minimum, (long) (totalWindow * share));
-        if (c.inFlightTasks >= Math.max(window, c.window)) {
-            grow(c);
-        }
-        c.window = Math.min(maxWindow, Math.max(window, c.grown));
-        if (c.plan != null && c.plan.waiting()) {
-            return 0;
-        }
-        long room = c.window - c.inFlightTasks;
-        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, room));
-    }
-
-    /**
-     * Little's law sizes the windows only while results come back within the queue time: when they
-     * take longer (long tasks are covered by the per-slot minimum, but a slow result path, a loaded
-     * machine, a resumed job of one task per message are not), rate x queue time is less than what
-     * keeps the workers busy, the rate falls with it and the windows shrink to their minimum. So a
-     * full window whose compute queue holds no ready request (every request sent is in a worker: its
-     * slots may soon idle) doubles, once per fresh reading of the queue, and halves again on a
-     * reading with requests waiting, back towards Little's law. It grows to twice the messages the
-     * compute's workers can hold at most: with their queue empty, the rest of a bigger window would be
-     * replies waiting for the collector (the coordinator is the bottleneck), which delays every other
-     * job's results behind them. Called holding the lock.
-     */
-    private void grow(Cursor c) {
-        Backlog.Reading r = backlog.of(c.compute);
-        if (r == null || r.ready() < 0 || r.at() <= c.grownOnReading) {
-            return;
-        }
-        c.grownOnReading = r.at();
-        if (r.ready() > 0) {
-            c.grown /= 2;
-            return;
-        }
-        long cap = maxWindow;
-        if (r.holdable() > 0) {
-            // what is in flight beyond what the workers can hold waits for the collector, not for a
-            // worker: a bigger window would only queue more replies in front of the other jobs' ones
-            cap = Math.min(cap, 2 * r.holdable() * c.lastChunk);
-        }
-        c.grown = Math.min(cap, Math.max(c.window, c.grown) * 2);
     }
 
     /** Sets the headers of a batch's exchange (job id, compute, task count) before it is published. */
@@ -553,7 +391,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
     /** The broker confirmed the batch: a job whose last batch it was is fully published. */
     public void sent(Exchange exchange) {
         RequestBatch b = exchange.getProperty(BATCH, RequestBatch.class);
-        Cursor c;
+        JobWindow c;
         synchronized (this) {
             c = b == null ? null : cursors.get(b.jobId());
             if (c == null || c.lastBatch != b) {
@@ -571,7 +409,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
             return;
         }
         synchronized (this) {
-            Cursor c = cursors.get(b.jobId());
+            JobWindow c = cursors.get(b.jobId());
             if (c != null) {
                 c.stopped = true;
             }
@@ -580,7 +418,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
                 b.firstIndex(), e == null ? "unknown" : e.getMessage());
     }
 
-    private void markPublished(Cursor c) {
+    private void markPublished(JobWindow c) {
         try {
             ledger.markPublished(c.jobId);
         } catch (SQLException e) {
@@ -595,14 +433,14 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
 
     /** The job's dispatch for its status: tasks published, in flight, its window; null when not dispatched here. */
     public synchronized ObjectNode view(String jobId) {
-        Cursor c = cursors.get(jobId);
+        JobWindow c = cursors.get(jobId);
         if (c == null) {
             return null;
         }
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("published", c.published);
         n.put("inFlight", c.inFlightTasks);
-        n.put("inFlightMessages", c.messages.size());
+        n.put("inFlightMessages", c.messagesInFlight());
         n.put("window", c.window);
         n.put("state", c.stopped ? "stopped" : c.exhausted ? "sent" : c.plan != null && c.plan.waiting() ? "probing"
                 : "sending");
@@ -611,7 +449,7 @@ public class Dispatcher implements JobProgress.ResultListener, Dispatching {
 
     /** Completion rate (tasks per second, smoothed) the windows are sized from. */
     public synchronized double rate() {
-        return rate;
+        return windows.rate();
     }
 
     private static void closeQuietly(Closeable c) {

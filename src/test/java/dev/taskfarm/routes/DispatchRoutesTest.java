@@ -25,6 +25,7 @@ import dev.taskfarm.chunk.ChunkSizer;
 import dev.taskfarm.chunk.ComputeCosts;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.compute.ComputeRegistry;
+import dev.taskfarm.dispatch.Backlog;
 import dev.taskfarm.dispatch.Dispatcher;
 import dev.taskfarm.intake.JobIntake;
 import dev.taskfarm.ledger.JobLedger;
@@ -260,7 +261,7 @@ class DispatchRoutesTest {
     void aFullWindowDoublesOnEachFreshReadingOfAnEmptyQueueAndHalvesOnAReadingWithABacklog() throws Exception {
         long[] ready = {0};
         java.util.concurrent.atomic.AtomicLong readAt = new java.util.concurrent.atomic.AtomicLong();
-        dispatcher.setBacklog(compute -> new Dispatcher.Backlog.Reading(ready[0], readAt.get()));
+        dispatcher.setBacklog(compute -> new Backlog.Reading(ready[0], readAt.get()));
         submit("slow-results", 1000, 1);
         template.sendBody(WAKE, null);
         await().until(() -> sent().size() == 4);
@@ -292,7 +293,7 @@ class DispatchRoutesTest {
     void aFullWindowGrowsToTwiceWhatTheComputesWorkersCanHoldAtMost() throws Exception {
         java.util.concurrent.atomic.AtomicLong readAt = new java.util.concurrent.atomic.AtomicLong();
         // the queue reads empty every time, and the compute's consumers hold 6 messages together
-        dispatcher.setBacklog(compute -> new Dispatcher.Backlog.Reading(0, readAt.get(), 6));
+        dispatcher.setBacklog(compute -> new Backlog.Reading(0, readAt.get(), 6));
         submit("replies-behind", 1000, 1);
         template.sendBody(WAKE, null);
         await().until(() -> sent().size() == 4);
