@@ -7,6 +7,7 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 
+import dev.taskfarm.api.ApiErrors;
 import dev.taskfarm.api.BodySpool;
 import dev.taskfarm.api.HttpErrors;
 import dev.taskfarm.api.JobApi;
@@ -40,6 +41,7 @@ public class ApiBeans implements CamelConfiguration {
                 Closer.bean(context, "cancelledJobs", CancelledJobs.class), s.integer("taskfarm.api.max-listed"),
                 Closer.bean(context, "chunkPlanner", ChunkPlanner.class), workersOf(context))
                 .dispatcher(Closer.bean(context, "jobDispatcher", dev.taskfarm.dispatch.Dispatcher.class)));
+        context.getRegistry().bind("apiErrors", new ApiErrors());
         context.getRegistry().bind("webPage", new WebPage());
         // an upload holds a worker thread while its body arrives: the uploads get their own share of
         // the pool on top of Vert.x's default 20, so slow uploads never take the threads of other requests

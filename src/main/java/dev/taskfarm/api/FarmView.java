@@ -22,7 +22,7 @@ public class FarmView {
     static final String CONSUMERS_PER_WORKER = "TaskfarmConsumersPerWorker";
 
     public void view(Exchange exchange) throws ApiException {
-        JobApi.onlyQueryParameters(exchange.getMessage(), "GET /farm");
+        HttpMessages.onlyQueryParameters(exchange.getMessage(), "GET /farm");
         QueueMonitor monitor = exchange.getContext().getRegistry().lookupByNameAndType("queueMonitor", QueueMonitor.class);
         int perWorker = Math.max(1, exchange.getMessage().getHeader(CONSUMERS_PER_WORKER, 1, Integer.class));
         ObjectNode out = MAPPER.createObjectNode();
@@ -42,6 +42,6 @@ public class FarmView {
         out.put("slots", workers * perWorker);
         out.put("consumersPerWorker", perWorker);
         out.put("workers", workers);
-        JobApi.respond(exchange, 200, out.toString(), JobApi.JSON);
+        HttpMessages.respond(exchange, 200, out.toString(), HttpMessages.JSON);
     }
 }

@@ -68,7 +68,7 @@ public class HttpErrors implements StartupListener {
         }
         String detail = status == 404 || status == 405 ? message + " (" + ctx.request().method() + " "
                 + ctx.normalizedPath() + ")" : message;
-        ctx.response().setStatusCode(status).putHeader("Content-Type", JobApi.JSON)
-                .end(JobApi.errorBody(status, detail));
+        ctx.response().setStatusCode(status).putHeader("Content-Type", HttpMessages.JSON)
+                .end(HttpMessages.errorBody(status, detail));
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,27 +23,32 @@ import dev.taskfarm.chunk.ChunkPlan;
 import dev.taskfarm.chunk.ChunkPlanner;
 import dev.taskfarm.collect.JobProgress;
 import dev.taskfarm.collect.ResultDocument;
-import dev.taskfarm.job.BadJobException;
-import dev.taskfarm.job.JobExistsException;
 import dev.taskfarm.job.JobIds;
 import dev.taskfarm.ledger.JobLedger;
 import dev.taskfarm.ledger.JobRow;
 import dev.taskfarm.wire.Wire;
 import dev.taskfarm.work.CancelledJobs;
 
+import static dev.taskfarm.api.HttpMessages.JSON;
+import static dev.taskfarm.api.HttpMessages.NDJSON;
+import static dev.taskfarm.api.HttpMessages.intParam;
+import static dev.taskfarm.api.HttpMessages.mediaType;
+import static dev.taskfarm.api.HttpMessages.onlyQueryParameters;
+import static dev.taskfarm.api.HttpMessages.param;
+import static dev.taskfarm.api.HttpMessages.respond;
+import static dev.taskfarm.api.HttpMessages.shown;
+
 /**
- * What the REST routes (routes/coordinator/12-intake-rest, 13-rest-errors, 60-api-jobs, 61-api-cancel) cannot say simply: reading and
- * checking request parameters, spooling a job body, the JSON views of jobs, streaming results and
- * turning exceptions into JSON errors. Every response is built here with an explicit set of
- * headers, so nothing a client sent (headers, query parameters) is echoed back.
+ * What the job routes of the REST API (routes/coordinator/12-intake-rest, 60-api-jobs, 61-api-cancel)
+ * cannot say simply: checking a job's request, spooling its body, the JSON views of jobs, streaming
+ * results, cancelling. Parameters and responses go through {@link HttpMessages}; errors are
+ * {@link ApiErrors}' business.
  */
 public class JobApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobApi.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final java.util.function.ToLongFunction<String> workers;
-    static final String JSON = "application/json";
-    static final String NDJSON = "application/x-ndjson";
     /** Media types a job body may have (charset and other parameters are ignored). */
     static final Set<String> JOB_TYPES = Set.of(JSON, NDJSON, "application/ndjson", "application/jsonl",
             "application/x-jsonlines");
@@ -274,53 +278,6 @@ public class JobApi {
         respond(exchange, job.isFinal() ? 200 : 202, view(job).toString(), JSON);
     }
 
-    // ---- errors ------------------------------------------------------------------------------
-
-    /** The exception being handled becomes {@code {"error": "...", "status": n}}. */
-    public void error(Exchange exchange) {
-        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        int status;
-        String message;
-        if (e instanceof ApiException api) {
-            status = api.status();
-            message = api.getMessage();
-        } else if (e instanceof JobExistsException) {
-            status = 409;
-            message = e.getMessage();
-        } else if (e instanceof BadJobException) {
-            status = 400;
-            message = e.getMessage();
-        } else if (isBrokerFailure(e)) {
-            status = 503;
-            message = "the broker or the ledger is not reachable (" + e.getMessage() + "); try again with the same id";
-            LOG.warn("{} failed: {}", exchange.getFromRouteId(), e.toString());
-        } else {
-            status = 500;
-            message = "internal error: " + (e == null ? "unknown" : e.getClass().getSimpleName())
-                    + "; see the coordinator log";
-            LOG.error("{} failed", exchange.getFromRouteId(), e);
-        }
-        respond(exchange, status, errorBody(status, message), JSON);
-        if (status == 413 || status == 408) {
-            // the rest of the body was not read: do not reuse this connection
-            exchange.getMessage().setHeader("Connection", "close");
-        }
-    }
-
-    /** {@code {"error": message, "status": status}} */
-    public static String errorBody(int status, String message) {
-        return MAPPER.createObjectNode().put("error", message).put("status", status).toString();
-    }
-
-    private static boolean isBrokerFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException || t instanceof org.springframework.amqp.AmqpException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     // ---- views and helpers -------------------------------------------------------------------
 
     /** The job as the API shows it: counts, rate, ETA, times and links. */
@@ -394,80 +351,5 @@ public class JobApi {
 
     private static String invalidId(String id) {
         return "invalid job id \"" + shown(id) + "\": an id is 1 to 100 of A-Z a-z 0-9 . _ - and does not start with a dot";
-    }
-
-    /** A client's value, safe to put in a message: at most 120 characters, no control characters. */
-    private static String shown(String value) {
-        String s = value == null ? "" : value.length() > 120 ? value.substring(0, 120) + "..." : value;
-        return s.replaceAll("\\p{Cntrl}", "?");
-    }
-
-    /**
-     * Refuses query parameters the endpoint does not take (a misspelt {@code ?limt=} would else be
-     * ignored silently). Query parameters and HTTP headers are both message headers in Camel, so
-     * the names come from the raw query string.
-     */
-    static void onlyQueryParameters(Message m, String endpoint, String... allowed) throws ApiException {
-        String query = m.getHeader(Exchange.HTTP_QUERY, String.class);
-        if (query == null || query.isEmpty()) {
-            return;
-        }
-        List<String> known = List.of(allowed);
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            try {
-                name = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                // shown as sent
-            }
-            if (!name.isEmpty() && !known.contains(name)) {
-                throw ApiException.badRequest(dev.taskfarm.job.Suggest.unknown("query parameter", name, known) + " ("
-                        + endpoint + (known.isEmpty() ? " takes none)" : " takes " + String.join(", ", known) + ")"));
-            }
-        }
-    }
-
-    /** A single-valued request parameter; the same one given twice is refused. */
-    static String param(Message m, String name) throws ApiException {
-        Object v = m.getHeader(name);
-        if (v instanceof Collection<?> c) {
-            throw ApiException.badRequest("parameter " + name + " was given " + c.size() + " times");
-        }
-        return v == null ? null : v.toString();
-    }
-
-    static int intParam(Message m, String name, int dflt, int min, int max) throws ApiException {
-        String v = param(m, name);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ApiException.badRequest(name + " must be a whole number from " + min + " to " + max);
-    }
-
-    /** The media type of a Content-Type header, lower case, without parameters. */
-    static String mediaType(String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            return null;
-        }
-        int semi = contentType.indexOf(';');
-        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
-    }
-
-    /** Replaces every header with the response's own. */
-    static void respond(Exchange exchange, int status, Object body, String contentType) {
-        Message m = exchange.getMessage();
-        m.removeHeaders("*");
-        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        m.setHeader(Exchange.CONTENT_TYPE, contentType);
-        m.setBody(body);
     }
 }

@@ -28,14 +28,14 @@ public class WebPage {
         String type = FILES.get(name);
         InputStream in = type == null ? null : WebPage.class.getResourceAsStream("/ui/" + name);
         if (in == null) {
-            JobApi.respond(exchange, 404, JobApi.errorBody(404, "no page " + path), JobApi.JSON);
+            HttpMessages.respond(exchange, 404, HttpMessages.errorBody(404, "no page " + path), HttpMessages.JSON);
             return;
         }
         Object body = in;
         if ("index.html".equals(name)) {
             body = withInitialJobs(exchange, in);
         }
-        JobApi.respond(exchange, 200, body, type);
+        HttpMessages.respond(exchange, 200, body, type);
         m.setHeader("Cache-Control", "no-cache");
     }
 
@@ -64,7 +64,7 @@ public class WebPage {
 
     /** The site root sends browsers to the jobs page. */
     public void redirect(Exchange exchange) {
-        JobApi.respond(exchange, 302, "", "text/plain");
+        HttpMessages.respond(exchange, 302, "", "text/plain");
         exchange.getMessage().setHeader("Location", "/ui/");
     }
 }

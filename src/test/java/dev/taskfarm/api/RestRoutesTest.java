@@ -114,6 +114,7 @@ class RestRoutesTest extends CamelMainTestSupport {
         registry.bind("jobApi", new JobApi(ledger, progress, new BodySpool(spool, 1_000_000, Duration.ofSeconds(30)),
                 cancelled, 1000, chunks).dispatcher(dispatcher));
         registry.bind("controlMessages", new ControlMessages(cancelled::add));
+        registry.bind("apiErrors", new ApiErrors());
         registry.bind("webPage", new WebPage());
         context.addStartupListener(new HttpErrors());
         // never connected: the control exchange's endpoint is a mock here
