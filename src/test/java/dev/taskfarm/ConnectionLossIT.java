@@ -101,7 +101,11 @@ class ConnectionLossIT {
         assertThat(done(port, "wedge")).as("the job was still running after the last close").isLessThan(TASKS);
 
         Path result = dir.resolve("coordinator/outbox/wedge.result.json");
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).until(() -> Files.exists(result));
+        try {
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).until(() -> Files.exists(result));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no result 5 minutes after the last close; the job's status: " + status(port, "wedge"), e);
+        }
         JsonNode r = MAPPER.readTree(result.toFile());
         int[] seen = new int[TASKS];
         int wrong = 0;
@@ -156,9 +160,15 @@ class ConnectionLossIT {
     }
 
     private static int done(int port, String jobId) throws Exception {
+        String status = status(port, jobId);
+        return status == null ? 0 : MAPPER.readTree(status).path("done").asInt();
+    }
+
+    /** The job's status document, or null when the coordinator does not answer 200 or 202. */
+    private static String status(int port, String jobId) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs/" + jobId))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200 ? MAPPER.readTree(r.body()).path("done").asInt() : 0;
+        return r.statusCode() == 200 || r.statusCode() == 202 ? r.body() : null;
     }
 
     private static int freePort() throws Exception {

@@ -61,16 +61,17 @@ final class ConfirmedPublisher implements PublisherCallbackChannel.Listener {
         }
         synchronized (this) {
             PublisherCallbackChannel ch;
-            long seq;
             try {
                 ch = channel();
-                seq = ch.getNextPublishSeqNo();
+                // refused ("Listener not registered") by a channel whose shutdown has just settled
+                // its confirms: the publish is not pending, so its window slot is free again
+                ch.addPendingConfirm(this, ch.getNextPublishSeqNo(),
+                        new PendingConfirm(new Correlation(outcome), System.currentTimeMillis()));
             } catch (Exception e) {
                 window.release();
                 drop();
                 throw e;
             }
-            ch.addPendingConfirm(this, seq, new PendingConfirm(new Correlation(outcome), System.currentTimeMillis()));
             try {
                 ch.basicPublish("", routingKey, false, properties, body);
             } catch (Exception e) {

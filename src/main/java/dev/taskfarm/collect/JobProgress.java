@@ -118,6 +118,11 @@ public class JobProgress {
 
     /** Told of every recorded result (after its group commit): the dispatcher frees window space. */
     public interface ResultListener {
+        /**
+         * The task has a result: recorded now, or already (a duplicate reply). Called for every
+         * answer, so a task re-sent after a re-drive frees its window even when the result that
+         * was recorded came from its earlier copy; a listener counts each task once.
+         */
         void recorded(String jobId, int index);
     }
 
@@ -183,6 +188,14 @@ public class JobProgress {
             t.published.addAndGet(count);
         }
         metrics.tasksPublished(count);
+    }
+
+    /** A reply for a task that has a result already (dropped as a duplicate): it is answered all the same. */
+    void onAnsweredAgain(String jobId, int index) {
+        ResultListener l = listener;
+        if (l != null) {
+            l.recorded(jobId, index);
+        }
     }
 
     void onResult(String jobId, int index, boolean ok) {

@@ -115,6 +115,11 @@ public class ReplyBuffer implements AutoCloseable {
         }
     }
 
+    /** A reply the reply gate dropped because its task has a result already: the task is answered. */
+    public void answeredAgain(String jobId, int index) {
+        progress.onAnsweredAgain(jobId, index);
+    }
+
     /** The job ended: its duplicate check is no longer needed (replies for it are dropped as finished). */
     public void forget(String jobId) {
         lock.lock();
@@ -295,6 +300,17 @@ public class ReplyBuffer implements AutoCloseable {
                     progress.onResult(e.getKey(), r.index(), r.ok());
                     n++;
                 }
+            }
+            if (n < pendingCount) {
+                // already recorded (a duplicate the in-memory check no longer knew): answered all the same
+                batch.forEach((id, results) -> {
+                    List<TaskResult> in = counted.getOrDefault(id, List.of());
+                    for (TaskResult r : results) {
+                        if (in.size() < results.size() && !in.contains(r)) {
+                            progress.onAnsweredAgain(id, r.index());
+                        }
+                    }
+                });
             }
             if (n < pendingCount) {
                 LOG.debug("{} of {} results not counted: already recorded or job no longer running", pendingCount - n,

@@ -128,6 +128,7 @@ public class ReplyGate {
             return dropped("out-of-range", "index " + index + " out of range, job " + jobId + " has " + job.total() + " tasks");
         }
         if (buffer.hasResult(jobId, index)) {
+            buffer.answeredAgain(jobId, index);
             return dropped("duplicate", "duplicate: task " + index + " of job " + jobId + " already has a result");
         }
         in.setHeader(Wire.TASK_COUNT, job.total());

@@ -1,5 +1,6 @@
 package dev.taskfarm.dispatch;
 
+import java.util.BitSet;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,6 +23,8 @@ final class JobWindow {
     final long createdAt = System.currentTimeMillis();
     /** first task index of each message in flight -> {tasks, tasks without a result} */
     private final TreeMap<Integer, int[]> messages = new TreeMap<>();
+    /** tasks of this window already answered: a second answer of one (a duplicate) frees nothing */
+    private final BitSet answered = new BitSet();
     int inFlightTasks;
     long published;
     long batchCount;
@@ -66,14 +69,16 @@ final class JobWindow {
     }
 
     /**
-     * A task's result was recorded: true when that answered its message fully (a message's worth of
-     * window space is free); false also for a task published before a restart or a rewind.
+     * A task has a result (recorded now, or already: a duplicate reply): true when that answered
+     * its message fully (a message's worth of window space is free); false also for a task
+     * published before a restart or a rewind, and for a task this window heard of before.
      */
     boolean recorded(int index) {
         Map.Entry<Integer, int[]> e = messages.floorEntry(index);
-        if (e == null || index >= e.getKey() + e.getValue()[0]) {
-            return false; // not in this window
+        if (e == null || index >= e.getKey() + e.getValue()[0] || answered.get(index)) {
+            return false; // not in this window, or answered already
         }
+        answered.set(index);
         inFlightTasks--;
         if (--e.getValue()[1] <= 0) {
             messages.remove(e.getKey());

@@ -41,6 +41,8 @@ class CollectRepliesRoutesTest {
     static ProducerTemplate template;
     static JobLedger ledger;
     static Path outbox;
+    /** Job and index of every answer the dispatch hears of (JobProgress's result listener). */
+    static final java.util.List<String> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -52,6 +54,7 @@ class CollectRepliesRoutesTest {
         ledger.createSchema();
         FarmMetrics metrics = new FarmMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), Duration.ofMinutes(1));
         JobProgress progress = new JobProgress(60_000, metrics);
+        progress.setResultListener((job, index) -> answered.add(job + ":" + index));
         ReplyBuffer buffer = new ReplyBuffer(ledger, progress, 250, 20,
                 context.getExecutorServiceManager().newSingleThreadScheduledExecutor(context, "test-commit"));
         Registry r = context.getRegistry();
@@ -123,6 +126,21 @@ class CollectRepliesRoutesTest {
         assertThat(second.isFailed()).as("acknowledged, not requeued").isFalse();
         assertThat(second.getMessage().getHeader("TaskfarmVerdict", String.class)).contains("duplicate");
         assertThat(ledger.find("dup").done()).isEqualTo(1);
+    }
+
+    /**
+     * A duplicate still answers its task for the dispatch: after a re-drive the task's new request
+     * is in the job's window, and when the result recorded was the earlier copy's (recorded before
+     * the re-drive created the window), the duplicate is the only answer that window hears.
+     * Without it the task stays in flight in the window for good (ConnectionLossIT crawled at 20
+     * tasks/s after a re-drive, its window full of such tasks).
+     */
+    @Test
+    void aDuplicateReplyStillTellsTheDispatchItsTaskIsAnswered() throws Exception {
+        job("again", 4, 60_000);
+        reply("again", 2);
+        reply("again", 2);
+        assertThat(answered).filteredOn("again:2"::equals).as("the result and its duplicate").hasSize(2);
     }
 
     @Test

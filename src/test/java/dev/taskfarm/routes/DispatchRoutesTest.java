@@ -108,6 +108,11 @@ class DispatchRoutesTest {
 
     /** Accepts a job of {@code tasks} sha256 tasks through the intake and hands it to the dispatcher. */
     void submit(String id, int tasks, int priority) throws Exception {
+        submit(id, tasks, priority, 0);
+    }
+
+    /** {@link #submit(String, int, int)} with {@code chunk} tasks per message (0: the intake's default, 1). */
+    void submit(String id, int tasks, int priority, int chunk) throws Exception {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < tasks; i++) {
             sb.append(i == 0 ? "" : ",").append("{\"seed\":\"").append(id).append('-').append(i).append("\"}");
@@ -117,6 +122,9 @@ class DispatchRoutesTest {
         e.getMessage().setBody(file.toFile());
         e.getMessage().setHeader(Wire.JOB_ID, id);
         e.getMessage().setHeader(JobIntake.PRIORITY, priority);
+        if (chunk > 0) {
+            e.getMessage().setHeader(Wire.CHUNK_SIZE, chunk);
+        }
         intake.accept(e);
         dispatcher.add(e);
     }
@@ -132,6 +140,23 @@ class DispatchRoutesTest {
 
     long inFlight(String job) {
         return dispatcher.view(job).path("inFlight").asLong();
+    }
+
+    /**
+     * A task answered twice in one window (a chunk reply redelivered after a connection loss, or a
+     * result and its duplicate) frees its window space once: the window never counts fewer tasks in
+     * flight than there are.
+     */
+    @Test
+    void aTaskAnsweredTwiceFreesItsWindowSpaceOnce() throws Exception {
+        submit("twice", 100, 1, 5);
+        template.sendBody(WAKE, null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !sent().isEmpty() && inFlight("twice") > 0);
+        long before = inFlight("twice");
+        dispatcher.recorded("twice", 0);
+        dispatcher.recorded("twice", 0);
+        dispatcher.recorded("twice", 0);
+        assertThat(inFlight("twice")).as("task 0 of the first chunk, answered three times").isEqualTo(before - 1);
     }
 
     @Test
