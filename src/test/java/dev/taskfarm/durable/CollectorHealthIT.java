@@ -64,7 +64,15 @@ class CollectorHealthIT {
                 lock.rollback();
             }
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("wedged").done() == REPLIES);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> ledger.find("wedged").done() == REPLIES);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the ledger answers again, but after 60 s the job has " + ledger.find("wedged").done()
+                        + " of " + REPLIES + " results; replies queue (name, ready, unacknowledged, consumers): "
+                        + dev.taskfarm.support.Rabbitmqctl.run("list_queues", "name", "messages_ready",
+                                "messages_unacknowledged", "consumers").lines()
+                                .filter(l -> l.startsWith(farm.repliesQueue())).toList(), e);
+            }
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                     .until(() -> http.get("/observe/health/ready").statusCode() == 200
                             && http.get("/observe/health/live").statusCode() == 200);
