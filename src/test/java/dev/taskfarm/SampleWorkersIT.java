@@ -193,6 +193,7 @@ class SampleWorkersIT {
     void aReplyWhoseReplyToQueueIsMissingIsNotLostButWaitsForTheQueue() throws Exception {
         String missing = "it-missing-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         try (Connection c = farm.amqpConnection(); Channel ch = c.createChannel()) {
+            ch.confirmSelect();
             java.util.Map<String, Object> h = new java.util.HashMap<>();
             h.put("TaskfarmJobId", "orphan");
             h.put("TaskfarmTaskIndex", 0);
@@ -202,6 +203,7 @@ class SampleWorkersIT {
             ch.basicPublish("", farm.requestsQueue(), new com.rabbitmq.client.AMQP.BasicProperties.Builder()
                     .correlationId("orphan:0").replyTo(missing).deliveryMode(2).contentType("application/json")
                     .headers(h).build(), "{\"seed\":\"task-0\",\"rounds\":1}".getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(60_000);
             // the worker that took it saw its reply returned and gave the request back
             await().atMost(Duration.ofMinutes(1)).until(() -> python.countInLog("orphan:0 requeued")
                     + go.countInLog("orphan:0 returned") > 0);
