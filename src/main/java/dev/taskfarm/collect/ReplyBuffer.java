@@ -50,8 +50,6 @@ import dev.taskfarm.ledger.TaskResult;
 public class ReplyBuffer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyBuffer.class);
-    /** Longest wait between two tries of a failed commit. */
-    private static final long MAX_RETRY_MS = 5000;
 
     /** A job as this group sees it: the ledger row plus the results waiting for the commit. */
     private static final class JobState {
@@ -68,6 +66,9 @@ public class ReplyBuffer implements AutoCloseable {
     private final JobProgress progress;
     private final int commitSize;
     private final long commitIntervalMs;
+    /** Longest wait between two tries of a failed commit. */
+    private static final long MAX_RETRY_MS = 5000;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, JobState> jobs = new HashMap<>();
     private final Map<String, BitSet> recorded = new HashMap<>();
@@ -263,11 +264,11 @@ public class ReplyBuffer implements AutoCloseable {
      */
     private List<Waiter> commitOrKeepLocked() {
         int results = pendingCount;
-        int failed = failures;
         try {
             commitLocked(null, null, null);
-            if (failed > 0) {
-                LOG.info("Group commit recorded the {} waiting results after {} failed attempt(s)", results, failed);
+            if (failures > 0) {
+                LOG.info("Group commit recorded the {} waiting results after {} failed attempt(s)", results, failures);
+                failures = 0;
             }
             return takeWaiting(null);
         } catch (Exception e) {
@@ -330,13 +331,14 @@ public class ReplyBuffer implements AutoCloseable {
                         }
                     }
                 });
+            }
+            if (n < pendingCount) {
                 LOG.debug("{} of {} results not counted: already recorded or job no longer running", pendingCount - n,
                         pendingCount);
             }
         }
         jobs.clear();
         pendingCount = 0;
-        failures = 0; // committed: inline commits by size are back (commitAndClaim included)
     }
 
     private JobState state(String jobId) throws SQLException {
