@@ -29,10 +29,8 @@ import dev.taskfarm.ledger.TaskResult;
  * and its consumer acknowledge the reply, on the channel it came on. So a reply is never
  * acknowledged before its result is durable, and nothing here knows a channel or a delivery tag:
  * a coordinator that dies or loses its connection loses only unacknowledged replies, which the
- * broker redelivers. A failed commit keeps its results and exchanges and is tried again by the
- * timer, with a backoff, until the ledger answers: a slow or locked ledger holds replies
- * unacknowledged (at most the consumer's prefetch) instead of requeueing them by the hundred,
- * each with an error log, to be delivered and refused again.
+ * broker redelivers. A failed commit discards the waiting results and fails the waiting exchanges
+ * (their replies are requeued).
  *
  * <p>Committing per reply made the ledger the collector's bottleneck once commits were really
  * durable (H2 with {@code WRITE_DELAY=0}: about 0.8 ms a commit); one commit now carries up to
@@ -41,7 +39,7 @@ import dev.taskfarm.ledger.TaskResult;
  *
  * <p>Duplicates are recognised in memory: per running job a bitset of the indexes that have a
  * result (recorded or waiting), read from the ledger once when the job is first seen (N/8 bytes
- * per job). It is dropped when the job ends; the ledger's primary key
+ * per job). It is dropped when the job ends and when a commit fails; the ledger's primary key
  * still refuses a duplicate that slipped through.
  *
  * <p>All state is guarded by one lock; the consumer thread and the commit timer both take it.
@@ -66,9 +64,6 @@ public class ReplyBuffer implements AutoCloseable {
     private final JobProgress progress;
     private final int commitSize;
     private final long commitIntervalMs;
-    /** Longest wait between two tries of a failed commit. */
-    private static final long MAX_RETRY_MS = 5000;
-
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, JobState> jobs = new HashMap<>();
     private final Map<String, BitSet> recorded = new HashMap<>();
@@ -76,10 +71,10 @@ public class ReplyBuffer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private int pendingCount;
     private long oldestPendingAt;
-    /** Commits failed in a row (0: the last one succeeded); while failing, only the timer commits. */
-    private int failures;
-    /** When the timer may try the failed commit again (System.nanoTime). */
-    private long retryAt;
+    /** Results added by the exchange in progress, which has not reached {@link #whenDurable} yet. */
+    private int addedByCurrent;
+    /** Why the exchange in progress lost its results to a failed commit before it waited (else null). */
+    private Exception currentLost;
 
     /** @param scheduler runs the commit that is due by time (one thread, from Camel's executor service manager) */
     public ReplyBuffer(JobLedger ledger, JobProgress progress, int commitSize, long commitIntervalMs,
@@ -163,6 +158,7 @@ public class ReplyBuffer implements AutoCloseable {
             if (pendingCount++ == 0) {
                 oldestPendingAt = System.nanoTime();
             }
+            addedByCurrent++;
         } finally {
             lock.unlock();
         }
@@ -172,19 +168,25 @@ public class ReplyBuffer implements AutoCloseable {
      * The group commit as a step of the collector's route: the exchange completes (and so its
      * reply is acknowledged by its consumer) once the results it added are durable, with the
      * next commit; at once if nothing is waiting. Commits now when enough results are waiting.
-     * A failed commit keeps its results and their exchanges: the timer tries it again (see
-     * {@link #commitIfDue}), so a ledger that does not answer holds the replies unacknowledged
-     * (the consumer's prefetch bounds them) and records them once it answers.
+     * A failed commit fails every exchange waiting for it (their replies are requeued), and also
+     * the exchange whose results it discarded before that exchange got here (the commit timer
+     * runs between the aggregator's add and this step; the collector has one consumer, so the
+     * results added since the last exchange got here are this exchange's).
      */
     public void whenDurable(Exchange exchange, AsyncCallback callback) {
         List<Waiter> done;
         lock.lock();
         try {
-            if (pendingCount == 0 && waiting.isEmpty()) {
+            Exception lost = currentLost;
+            currentLost = null;
+            addedByCurrent = 0;
+            if (lost != null) {
+                done = List.of(new Waiter(exchange, callback, lost));
+            } else if (pendingCount == 0 && waiting.isEmpty()) {
                 done = List.of(new Waiter(exchange, callback));
             } else {
                 waiting.add(new Waiter(exchange, callback));
-                done = pendingCount >= commitSize && failures == 0 ? commitOrKeepLocked() : List.of();
+                done = pendingCount >= commitSize ? commitOrFailLocked() : List.of();
             }
         } finally {
             lock.unlock();
@@ -230,17 +232,12 @@ public class ReplyBuffer implements AutoCloseable {
             this(exchange, callback, null);
         }
 
-        /** Completes each exchange; one whose completion throws does not keep the others from theirs. */
         static void completeAll(List<Waiter> waiters) {
             for (Waiter w : waiters) {
-                try {
-                    if (w.failure != null) {
-                        w.exchange.setException(w.failure);
-                    }
-                    w.callback.done(false);
-                } catch (RuntimeException e) {
-                    LOG.warn("Completing reply exchange {} failed: {}", w.exchange.getExchangeId(), e.toString());
+                if (w.failure != null) {
+                    w.exchange.setException(w.failure);
                 }
+                w.callback.done(false);
             }
         }
     }
@@ -257,30 +254,17 @@ public class ReplyBuffer implements AutoCloseable {
         return done;
     }
 
-    /**
-     * Commits what is waiting; on failure keeps it all (results, job rows, exchanges) for the next
-     * try: a commit is one transaction, rolled back whole, and recording is idempotent. Tries again
-     * after a backoff that doubles from the commit interval to at most 5 s.
-     */
-    private List<Waiter> commitOrKeepLocked() {
-        int results = pendingCount;
+    private List<Waiter> commitOrFailLocked() {
         try {
             commitLocked(null, null, null);
-            if (failures > 0) {
-                LOG.info("Group commit recorded the {} waiting results after {} failed attempt(s)", results, failures);
-                failures = 0;
-            }
             return takeWaiting(null);
         } catch (Exception e) {
-            if (failures++ == 0) {
-                LOG.warn("Group commit of {} results failed, tried again until the ledger answers (their replies stay"
-                        + " unacknowledged meanwhile): {}", pendingCount, e.getMessage());
-            } else {
-                LOG.debug("Group commit attempt {} failed: {}", failures, e.getMessage());
+            LOG.warn("Group commit of {} results failed, their replies are requeued: {}", pendingCount, e.getMessage());
+            if (addedByCurrent > 0) {
+                currentLost = e;
             }
-            long backoffMs = Math.min(MAX_RETRY_MS, commitIntervalMs << Math.min(failures, 16));
-            retryAt = System.nanoTime() + backoffMs * 1_000_000L;
-            return List.of();
+            discardLocked();
+            return takeWaiting(e);
         }
     }
 
@@ -288,14 +272,10 @@ public class ReplyBuffer implements AutoCloseable {
         List<Waiter> done = List.of();
         lock.lock();
         try {
-            long now = System.nanoTime();
-            boolean due = pendingCount > 0 && now - oldestPendingAt >= commitIntervalMs * 1_000_000L;
-            if ((due || pendingCount == 0 && !waiting.isEmpty()) && (failures == 0 || now - retryAt >= 0)) {
-                done = commitOrKeepLocked();
+            boolean due = pendingCount > 0 && System.nanoTime() - oldestPendingAt >= commitIntervalMs * 1_000_000L;
+            if (due || pendingCount == 0 && !waiting.isEmpty()) {
+                done = commitOrFailLocked();
             }
-        } catch (RuntimeException e) {
-            // never let the timer die: a dead timer leaves every reply unacknowledged for good
-            LOG.warn("Group commit timer: {}", e.toString());
         } finally {
             lock.unlock();
         }
@@ -341,6 +321,12 @@ public class ReplyBuffer implements AutoCloseable {
         pendingCount = 0;
     }
 
+    private void discardLocked() {
+        jobs.clear();
+        recorded.clear();
+        pendingCount = 0;
+    }
+
     private JobState state(String jobId) throws SQLException {
         JobState s = jobs.get(jobId);
         if (s == null) {
@@ -360,13 +346,7 @@ public class ReplyBuffer implements AutoCloseable {
         List<Waiter> done;
         lock.lock();
         try {
-            commitLocked(null, null, null);
-            done = takeWaiting(null);
-        } catch (Exception e) {
-            // stopping: the waiting replies are requeued (the broker redelivers them)
-            LOG.warn("Group commit of {} results failed at stop, their replies are requeued: {}", pendingCount,
-                    e.getMessage());
-            done = takeWaiting(e);
+            done = commitOrFailLocked();
         } finally {
             lock.unlock();
         }
