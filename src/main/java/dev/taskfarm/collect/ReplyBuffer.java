@@ -232,12 +232,17 @@ public class ReplyBuffer implements AutoCloseable {
             this(exchange, callback, null);
         }
 
+        /** Completes each exchange; one whose completion throws does not keep the others from theirs. */
         static void completeAll(List<Waiter> waiters) {
             for (Waiter w : waiters) {
-                if (w.failure != null) {
-                    w.exchange.setException(w.failure);
+                try {
+                    if (w.failure != null) {
+                        w.exchange.setException(w.failure);
+                    }
+                    w.callback.done(false);
+                } catch (RuntimeException e) {
+                    LOG.warn("Completing reply exchange {} failed: {}", w.exchange.getExchangeId(), e.toString());
                 }
-                w.callback.done(false);
             }
         }
     }
@@ -276,6 +281,9 @@ public class ReplyBuffer implements AutoCloseable {
             if (due || pendingCount == 0 && !waiting.isEmpty()) {
                 done = commitOrFailLocked();
             }
+        } catch (RuntimeException e) {
+            // never let the timer die: a dead timer leaves waiting replies unacknowledged for good
+            LOG.warn("Group commit timer: {}", e.toString());
         } finally {
             lock.unlock();
         }
