@@ -190,7 +190,10 @@ public class JobProgress {
         metrics.tasksPublished(count);
     }
 
-    /** A reply for a task that has a result already (dropped as a duplicate): it is answered all the same. */
+    /**
+     * The task is answered: a reply for a task that has a result already (dropped as a duplicate),
+     * and every recorded result ({@link #onResult}) too.
+     */
     void onAnsweredAgain(String jobId, int index) {
         ResultListener l = listener;
         if (l != null) {
@@ -200,10 +203,7 @@ public class JobProgress {
 
     void onResult(String jobId, int index, boolean ok) {
         metrics.taskResult(ok);
-        ResultListener l = listener;
-        if (l != null) {
-            l.recorded(jobId, index);
-        }
+        onAnsweredAgain(jobId, index);
         Tally t = tallies.get(jobId);
         if (t == null) {
             return;

@@ -319,8 +319,6 @@ public class ReplyBuffer implements AutoCloseable {
                         }
                     }
                 });
-            }
-            if (n < pendingCount) {
                 LOG.debug("{} of {} results not counted: already recorded or job no longer running", pendingCount - n,
                         pendingCount);
             }
