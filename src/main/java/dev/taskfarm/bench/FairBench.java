@@ -22,8 +22,9 @@ import com.rabbitmq.client.ConnectionFactory;
  * the time both ran;</li>
  * <li>(d) the same with priorities 2 and 1.</li>
  * </ol>
- * The shares are read from the coordinator's progress every 250 ms; the overlap starts at the first
- * sample where both jobs have results and ends at the last sample before either ends.
+ * The shares are read from the coordinator's progress every 50 ms (two half jobs of a small
+ * {@code --tasks} overlap for well under a second); the overlap starts at the first sample where both
+ * jobs have results and ends at the last sample before either ends.
  */
 final class FairBench {
 
@@ -122,7 +123,7 @@ final class FairBench {
                 }
                 last = p;
             }
-            Thread.sleep(250);
+            Thread.sleep(50);
         }
         farm.awaitDone(a, tasks, timeout);
         farm.awaitDone(b, tasks, timeout);
