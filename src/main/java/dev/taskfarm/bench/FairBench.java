@@ -23,7 +23,7 @@ import com.rabbitmq.client.ConnectionFactory;
  * <li>(d) the same with priorities 2 and 1.</li>
  * </ol>
  * The shares are read from the coordinator's progress every 50 ms (two half jobs of a small
- * {@code --tasks} overlap for well under a second); the overlap starts at the first sample where both
+ * {@code --tasks} overlap for about a second); the overlap starts at the first sample where both
  * jobs have results and ends at the last sample before either ends.
  */
 final class FairBench {
