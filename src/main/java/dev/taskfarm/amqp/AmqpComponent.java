@@ -16,7 +16,9 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
  * success, nack with requeue on failure), on the channel the delivery came on; if that channel is
  * gone nothing is sent (the broker redelivers). The routing engine runs asynchronously, so a
  * consumer takes its next delivery while earlier exchanges still wait, for example on a publisher
- * confirm or a group commit. Options {@code consumers} (1), {@code prefetch} (250).</li>
+ * confirm or a group commit. Options {@code consumers} (1), {@code prefetch} (250); or, for a
+ * worker, {@code slots} (threads fed from every queue consumed), {@code lookahead} (4),
+ * {@code holdTime} and {@code maxLookahead} (256), see {@link AmqpEndpoint}.</li>
  * <li>Producer ({@code to}): publishes the message (or, for a body that is a list of
  * {@link AmqpMessage}, each of them) persistent, with correlated publisher confirms, and completes
  * the exchange when the broker has confirmed all of them (fails it if one was rejected or its

@@ -14,6 +14,9 @@ public class AmqpEndpoint extends DefaultEndpoint {
     private int prefetch = 250;
     private int slots;
     private int lookahead = 4;
+    private java.time.Duration holdTime;
+    private int maxLookahead = 256;
+    private java.time.Duration requeueDelay;
     private java.util.function.Supplier<? extends java.util.Collection<String>> queueSuffixes;
     private int confirmWindow = 1000;
     private long confirmTimeout = 30_000;
@@ -142,6 +145,42 @@ public class AmqpEndpoint extends DefaultEndpoint {
 
     public void setLookahead(int lookahead) {
         this.lookahead = Math.max(0, lookahead);
+    }
+
+    /**
+     * With {@code slots}, on RabbitMQ: the time a held request may wait for a slot. The held count
+     * then follows the measured time per request ({@code slots x holdTime / time per request},
+     * between 1 and {@code maxLookahead}), starting from {@code lookahead}; unset or zero: always
+     * {@code lookahead}. The embedded broker always holds {@code lookahead}.
+     */
+    public java.time.Duration getHoldTime() {
+        return holdTime;
+    }
+
+    public void setHoldTime(java.time.Duration holdTime) {
+        this.holdTime = holdTime;
+    }
+
+    /** With {@code holdTime}: requests held beyond the running ones, at most. */
+    public int getMaxLookahead() {
+        return maxLookahead;
+    }
+
+    public void setMaxLookahead(int maxLookahead) {
+        this.maxLookahead = Math.max(1, maxLookahead);
+    }
+
+    /**
+     * With {@code slots}: a delivery whose exchange failed is requeued after this long, doubled
+     * for each earlier delivery (the quorum queue's {@code x-delivery-count}), 16x at most; unset:
+     * at once.
+     */
+    public java.time.Duration getRequeueDelay() {
+        return requeueDelay;
+    }
+
+    public void setRequeueDelay(java.time.Duration requeueDelay) {
+        this.requeueDelay = requeueDelay;
     }
 
     /**

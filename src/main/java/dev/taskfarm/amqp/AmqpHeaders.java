@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.LongString;
 import org.apache.camel.Message;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
@@ -39,6 +40,26 @@ final class AmqpHeaders {
         putIfSet(h, SpringRabbitMQConstants.CONTENT_TYPE, p.getContentType());
         putIfSet(h, SpringRabbitMQConstants.MESSAGE_ID, p.getMessageId());
         putIfSet(h, SpringRabbitMQConstants.DELIVERY_MODE, p.getReceivedDeliveryMode());
+        return h;
+    }
+
+    /** The same headers, read from what the client library delivered (a worker's own consumer). */
+    static Map<String, Object> toCamel(Envelope envelope, AMQP.BasicProperties p) {
+        Map<String, Object> h = new CaseInsensitiveMap();
+        if (p.getHeaders() != null) {
+            p.getHeaders().forEach((k, v) -> h.put(k, v instanceof LongString ls ? ls.toString() : v));
+        }
+        h.put(SpringRabbitMQConstants.DELIVERY_TAG, envelope.getDeliveryTag());
+        h.put(SpringRabbitMQConstants.REDELIVERED, envelope.isRedeliver());
+        putIfSet(h, SpringRabbitMQConstants.ROUTING_KEY, envelope.getRoutingKey());
+        putIfSet(h, SpringRabbitMQConstants.EXCHANGE_NAME, envelope.getExchange());
+        putIfSet(h, SpringRabbitMQConstants.CORRELATION_ID, p.getCorrelationId());
+        putIfSet(h, SpringRabbitMQConstants.REPLY_TO, p.getReplyTo());
+        putIfSet(h, SpringRabbitMQConstants.CONTENT_TYPE, p.getContentType());
+        putIfSet(h, SpringRabbitMQConstants.MESSAGE_ID, p.getMessageId());
+        if (p.getDeliveryMode() != null) {
+            h.put(SpringRabbitMQConstants.DELIVERY_MODE, MessageDeliveryMode.fromInt(p.getDeliveryMode()));
+        }
         return h;
     }
 

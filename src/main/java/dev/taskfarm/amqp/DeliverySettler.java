@@ -26,8 +26,9 @@ final class DeliverySettler {
     private static final Logger LOG = LoggerFactory.getLogger(DeliverySettler.class);
 
     private final Channel channel;
-    private final int batch;
-    private final int beyondLimit;
+    private int batch;
+    private int beyondLimit;
+    private long busySince = System.nanoTime();
     /** settled[i]: delivery tag {@code base + i} is settled (acked or nacked) but maybe not yet acknowledged. */
     private final BitSet settled = new BitSet();
     /** gone[i]: tag {@code base + i} is no longer unacknowledged on the channel (rejected, or acknowledged alone). */
@@ -54,7 +55,25 @@ final class DeliverySettler {
     }
 
     synchronized void delivered() {
-        open++;
+        if (open++ == 0) {
+            busySince = System.nanoTime();
+        }
+    }
+
+    /** No delivery of the channel is being processed. */
+    synchronized boolean idle() {
+        return open == 0;
+    }
+
+    /** When the channel last went from no delivery in process to one (System.nanoTime). */
+    synchronized long busySince() {
+        return busySince;
+    }
+
+    /** New grouping limits, for a channel whose prefetch changed (see the constructor). */
+    synchronized void limits(int batch, int beyondLimit) {
+        this.batch = Math.max(1, batch);
+        this.beyondLimit = Math.max(this.batch, beyondLimit);
     }
 
     synchronized void settle(long tag, boolean ok) {

@@ -48,4 +48,16 @@ public final class Rabbitmqctl {
         }
         return -1;
     }
+
+    /** The prefetch count of each consumer of a queue (as the broker applies it). */
+    public static List<Integer> prefetches(String queue) throws Exception {
+        List<Integer> prefetches = new ArrayList<>();
+        for (String line : run("list_consumers", "--no-table-headers", "--quiet", "queue_name", "prefetch_count").split("\n")) {
+            String[] f = line.trim().split("\t");
+            if (f.length == 2 && f[0].equals(queue)) {
+                prefetches.add(Integer.parseInt(f[1].trim()));
+            }
+        }
+        return prefetches;
+    }
 }
