@@ -20,7 +20,9 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
  * time per request} (between 1 and {@code maxLookahead}), so a held request waits about
  * {@code holdTime} for a slot, whatever the task's length. The time per request is the slot time
  * the queue's requests took since the last look (or, while none completed, the time since the last
- * completion), looked at every {@link #TICK_MS} ms.
+ * completion), looked at every {@link #TICK_MS} ms. A queue idle for {@link #IDLE_TICKS} ticks goes
+ * back to its starting {@code lookahead}, so a job that follows a tiny-task job does not have its
+ * first requests taken by the hundreds before their time is known.
  *
  * <p>RabbitMQ fixes a consumer's prefetch when it starts consuming, so a held count that should
  * change by a factor of two is applied by re-consuming on the same channel: {@code basic.cancel},
@@ -35,6 +37,8 @@ final class SlotSubscription {
 
     static final long TICK_MS = 100;
     static final long RETRY_MS = 1000;
+    /** Ticks without a delivery in process after which the held count goes back to its start. */
+    static final int IDLE_TICKS = 10;
     private static final Logger LOG = LoggerFactory.getLogger(SlotSubscription.class);
 
     /** What a delivery becomes: an exchange run on a slot, settled through the settler. */
@@ -57,6 +61,8 @@ final class SlotSubscription {
     private long seenCompleted;
     private long seenNanos;
     private int lookahead;
+    private final int initialLookahead;
+    private int idleTicks;
     private boolean stopping;
     private boolean failing;
     private Channel channel;
@@ -71,6 +77,7 @@ final class SlotSubscription {
         this.slots = slots;
         this.maxLookahead = Math.max(1, maxLookahead);
         this.lookahead = Math.max(0, Math.min(this.maxLookahead, lookahead));
+        this.initialLookahead = this.lookahead;
         this.holdNanos = holdNanos;
     }
 
@@ -161,10 +168,19 @@ final class SlotSubscription {
         double perRequest;
         if (n > 0) {
             perRequest = (double) took / n;
+            idleTicks = 0;
+        } else if (handler.settler.idle()) {
+            // idle for a second: back to the start, so the next job's first requests are not
+            // taken by the hundreds before their time is known
+            if (++idleTicks == IDLE_TICKS && lookahead > initialLookahead) {
+                resize(initialLookahead, 0);
+            }
+            return;
         } else {
             // nothing completed: evidence only once a request has run for a whole tick
+            idleTicks = 0;
             long running = System.nanoTime() - Math.max(lastCompletion, handler.settler.busySince());
-            if (handler.settler.idle() || running < TimeUnit.MILLISECONDS.toNanos(TICK_MS)) {
+            if (running < TimeUnit.MILLISECONDS.toNanos(TICK_MS)) {
                 return;
             }
             perRequest = running;

@@ -20,7 +20,8 @@ import static org.awaitility.Awaitility.await;
  * A worker's lookahead is bounded by time, not by a count (taskfarm.worker.hold-time), on the real
  * RabbitMQ: tiny tasks one per message raise the prefetch the broker applies to the worker's
  * consumer far above slots + lookahead (the broker's round trips hidden), long tasks bring it down
- * to slots + 1 (a long task's job holds no more than it runs), and every task of both jobs is
+ * to slots + 1 (a long task's job holds no more than it runs), a queue idle for a second goes back
+ * to slots + lookahead, and every task of both jobs is
  * recorded exactly once, so the re-consuming in between lost and repeated nothing. Read from the
  * broker with {@code rabbitmqctl list_consumers}.
  */
@@ -48,8 +49,12 @@ class LookaheadIT {
         farm.submit("tiny.json", tiny.toString());
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
                 .until(() -> grown(Rabbitmqctl.prefetches(sha)));
+        int grown = Rabbitmqctl.prefetches(sha).get(0);
         JsonNode tinyResult = farm.awaitResult("tiny", Duration.ofMinutes(3));
         Jobs.assertCompleteWithEveryIndexOnce(tinyResult, 20_000, 1);
+        // idle for a second: back to where it started, before the next job's time is known
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Rabbitmqctl.prefetches(sha).equals(List.of(SLOTS + START)));
 
         ObjectNode slow = Jobs.shaJob("flaky", 30, 1);
         slow.put("chunkSize", 1);
@@ -59,8 +64,8 @@ class LookaheadIT {
                 .until(() -> Rabbitmqctl.prefetches(flaky).equals(List.of(SLOTS + 1)));
         JsonNode slowResult = farm.awaitResult("slow", Duration.ofMinutes(3));
         Jobs.assertCompleteWithEveryIndexOnce(slowResult, 30, 1);
-        System.out.printf("LookaheadIT: prefetch %s (sha256 after 20000 tiny tasks), %s (flaky, 400 ms tasks)%n",
-                Rabbitmqctl.prefetches(sha), Rabbitmqctl.prefetches(flaky));
+        System.out.printf("LookaheadIT: prefetch %d (sha256 during 20000 tiny tasks), %s once idle, %s (flaky, 400 ms"
+                + " tasks)%n", grown, Rabbitmqctl.prefetches(sha), Rabbitmqctl.prefetches(flaky));
     }
 
     /** One consumer, holding at least 8x what it started with. */
