@@ -134,15 +134,24 @@ public class CoordinatorBeans implements CamelConfiguration {
      */
     static Runnable wakeup(CamelContext context) {
         org.apache.camel.ProducerTemplate[] template = new org.apache.camel.ProducerTemplate[1];
+        org.apache.camel.Endpoint[] endpoint = new org.apache.camel.Endpoint[1];
         return () -> {
             org.apache.camel.ProducerTemplate t;
+            org.apache.camel.Endpoint e;
             synchronized (template) {
                 if (template[0] == null) {
                     template[0] = context.createProducerTemplate();
                 }
+                // resolved once (by its URI every wakeup parsed and normalised it again), and again
+                // if a route reload stopped it
+                if (endpoint[0] == null || endpoint[0] instanceof org.apache.camel.StatefulService s
+                        && (s.isStopping() || s.isStopped())) {
+                    endpoint[0] = context.getEndpoint(DISPATCH_ENDPOINT);
+                }
                 t = template[0];
+                e = endpoint[0];
             }
-            t.sendBody(DISPATCH_ENDPOINT, null);
+            t.sendBody(e, null);
         };
     }
 
