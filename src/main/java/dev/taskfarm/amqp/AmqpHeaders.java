@@ -29,37 +29,34 @@ final class AmqpHeaders {
      * (about 1% of a worker's CPU per tiny task, docs/BENCHMARKS.md "Round 3: per-message profile").
      */
     static Map<String, Object> toCamel(MessageProperties p) {
-        Map<String, Object> h = new CaseInsensitiveMap();
-        p.getHeaders().forEach((k, v) -> h.put(k, v instanceof LongString ls ? ls.toString() : v));
-        h.put(SpringRabbitMQConstants.DELIVERY_TAG, p.getDeliveryTag());
-        putIfSet(h, SpringRabbitMQConstants.REDELIVERED, p.getRedelivered());
-        putIfSet(h, SpringRabbitMQConstants.ROUTING_KEY, p.getReceivedRoutingKey());
-        putIfSet(h, SpringRabbitMQConstants.EXCHANGE_NAME, p.getReceivedExchange());
-        putIfSet(h, SpringRabbitMQConstants.CORRELATION_ID, p.getCorrelationId());
-        putIfSet(h, SpringRabbitMQConstants.REPLY_TO, p.getReplyTo());
-        putIfSet(h, SpringRabbitMQConstants.CONTENT_TYPE, p.getContentType());
-        putIfSet(h, SpringRabbitMQConstants.MESSAGE_ID, p.getMessageId());
-        putIfSet(h, SpringRabbitMQConstants.DELIVERY_MODE, p.getReceivedDeliveryMode());
-        return h;
+        return toCamel(p.getHeaders(), p.getDeliveryTag(), p.getRedelivered(), p.getReceivedRoutingKey(),
+                p.getReceivedExchange(), p.getCorrelationId(), p.getReplyTo(), p.getContentType(), p.getMessageId(),
+                p.getReceivedDeliveryMode());
     }
 
     /** The same headers, read from what the client library delivered (a worker's own consumer). */
     static Map<String, Object> toCamel(Envelope envelope, AMQP.BasicProperties p) {
+        return toCamel(p.getHeaders(), envelope.getDeliveryTag(), envelope.isRedeliver(), envelope.getRoutingKey(),
+                envelope.getExchange(), p.getCorrelationId(), p.getReplyTo(), p.getContentType(), p.getMessageId(),
+                p.getDeliveryMode() == null ? null : MessageDeliveryMode.fromInt(p.getDeliveryMode()));
+    }
+
+    private static Map<String, Object> toCamel(Map<String, Object> amqpHeaders, long deliveryTag, Boolean redelivered,
+            String routingKey, String exchange, String correlationId, String replyTo, String contentType,
+            String messageId, MessageDeliveryMode deliveryMode) {
         Map<String, Object> h = new CaseInsensitiveMap();
-        if (p.getHeaders() != null) {
-            p.getHeaders().forEach((k, v) -> h.put(k, v instanceof LongString ls ? ls.toString() : v));
+        if (amqpHeaders != null) {
+            amqpHeaders.forEach((k, v) -> h.put(k, v instanceof LongString ls ? ls.toString() : v));
         }
-        h.put(SpringRabbitMQConstants.DELIVERY_TAG, envelope.getDeliveryTag());
-        h.put(SpringRabbitMQConstants.REDELIVERED, envelope.isRedeliver());
-        putIfSet(h, SpringRabbitMQConstants.ROUTING_KEY, envelope.getRoutingKey());
-        putIfSet(h, SpringRabbitMQConstants.EXCHANGE_NAME, envelope.getExchange());
-        putIfSet(h, SpringRabbitMQConstants.CORRELATION_ID, p.getCorrelationId());
-        putIfSet(h, SpringRabbitMQConstants.REPLY_TO, p.getReplyTo());
-        putIfSet(h, SpringRabbitMQConstants.CONTENT_TYPE, p.getContentType());
-        putIfSet(h, SpringRabbitMQConstants.MESSAGE_ID, p.getMessageId());
-        if (p.getDeliveryMode() != null) {
-            h.put(SpringRabbitMQConstants.DELIVERY_MODE, MessageDeliveryMode.fromInt(p.getDeliveryMode()));
-        }
+        h.put(SpringRabbitMQConstants.DELIVERY_TAG, deliveryTag);
+        putIfSet(h, SpringRabbitMQConstants.REDELIVERED, redelivered);
+        putIfSet(h, SpringRabbitMQConstants.ROUTING_KEY, routingKey);
+        putIfSet(h, SpringRabbitMQConstants.EXCHANGE_NAME, exchange);
+        putIfSet(h, SpringRabbitMQConstants.CORRELATION_ID, correlationId);
+        putIfSet(h, SpringRabbitMQConstants.REPLY_TO, replyTo);
+        putIfSet(h, SpringRabbitMQConstants.CONTENT_TYPE, contentType);
+        putIfSet(h, SpringRabbitMQConstants.MESSAGE_ID, messageId);
+        putIfSet(h, SpringRabbitMQConstants.DELIVERY_MODE, deliveryMode);
         return h;
     }
 
