@@ -115,7 +115,7 @@ final class SlotSubscription {
             }
             Channel opened = ch;
             // on the connection's thread: hand over, never wait there for the executor
-            ch.addShutdownListener(cause -> executor.execute(() -> lost(opened, cause)));
+            ch.addShutdownListener(cause -> later(() -> lost(opened, cause)));
             channel = ch;
             ch.basicQos(prefetch());
             handler = new Handler(ch, new DeliverySettler(ch, ackBatch(), prefetch() / 2));
@@ -137,9 +137,23 @@ final class SlotSubscription {
         }
     }
 
+    /** On the executor's thread, unless it is shut down (the consumer stopped: nothing left to do). */
+    private void later(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            LOG.debug("{}: consumer stopped, {} not run", queue, task);
+        }
+    }
+
     private void retry() {
-        if (!stopping) {
+        if (stopping) {
+            return;
+        }
+        try {
             executor.schedule(this::subscribe, RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            LOG.debug("{}: consumer stopped, not subscribing again", queue);
         }
     }
 
@@ -264,7 +278,7 @@ final class SlotSubscription {
             // the broker cancelled us (the queue was deleted): a new channel, once it is back
             LOG.warn("The broker cancelled the consumer of {}; subscribing again", queue);
             Channel ch = getChannel();
-            executor.execute(() -> close(ch));
+            later(() -> close(ch));
         }
     }
 }
