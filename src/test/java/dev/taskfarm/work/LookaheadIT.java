@@ -2,6 +2,7 @@ package dev.taskfarm.work;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,9 +48,10 @@ class LookaheadIT {
         ObjectNode tiny = Jobs.shaJob("sha256", 20_000, 1);
         tiny.put("chunkSize", 1);
         farm.submit("tiny.json", tiny.toString());
+        // (read once per poll: while it re-consumes, the queue has no consumer for a moment)
+        AtomicInteger grown = new AtomicInteger();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                .until(() -> grown(Rabbitmqctl.prefetches(sha)));
-        int grown = Rabbitmqctl.prefetches(sha).get(0);
+                .until(() -> grown(Rabbitmqctl.prefetches(sha), grown));
         JsonNode tinyResult = farm.awaitResult("tiny", Duration.ofMinutes(3));
         Jobs.assertCompleteWithEveryIndexOnce(tinyResult, 20_000, 1);
         // idle for a second: back to where it started, before the next job's time is known
@@ -65,12 +67,16 @@ class LookaheadIT {
         JsonNode slowResult = farm.awaitResult("slow", Duration.ofMinutes(3));
         Jobs.assertCompleteWithEveryIndexOnce(slowResult, 30, 1);
         System.out.printf("LookaheadIT: prefetch %d (sha256 during 20000 tiny tasks), %s once idle, %s (flaky, 400 ms"
-                + " tasks)%n", grown, Rabbitmqctl.prefetches(sha), Rabbitmqctl.prefetches(flaky));
+                + " tasks)%n", grown.get(), Rabbitmqctl.prefetches(sha), Rabbitmqctl.prefetches(flaky));
     }
 
-    /** One consumer, holding at least 8x what it started with. */
-    private static boolean grown(List<Integer> prefetches) {
-        return prefetches.size() == 1 && prefetches.get(0) >= SLOTS + 8 * START;
+    /** One consumer, holding at least 8x what it started with (kept in {@code seen}). */
+    private static boolean grown(List<Integer> prefetches, AtomicInteger seen) {
+        if (prefetches.size() == 1 && prefetches.get(0) >= SLOTS + 8 * START) {
+            seen.set(prefetches.get(0));
+            return true;
+        }
+        return false;
     }
 
     @AfterEach
