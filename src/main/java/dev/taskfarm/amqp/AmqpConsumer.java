@@ -149,9 +149,13 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
         return Boolean.TRUE.equals(redelivered) ? 1 : 0;
     }
 
-    long requeueDelay(int deliveries) {
-        long base = endpoint.getRequeueDelay() == null ? 0 : endpoint.getRequeueDelay().toMillis();
-        return base << Math.max(0, Math.min(MAX_DOUBLINGS, deliveries));
+    private long requeueDelay(int deliveries) {
+        return requeueDelay(endpoint.getRequeueDelay() == null ? 0 : endpoint.getRequeueDelay().toMillis(), deliveries);
+    }
+
+    /** {@code baseMs} doubled for each earlier delivery, {@link #MAX_DOUBLINGS} times at most. */
+    static long requeueDelay(long baseMs, int deliveries) {
+        return baseMs << Math.max(0, Math.min(MAX_DOUBLINGS, deliveries));
     }
 
     /** The queues to consume: the endpoint's queue, or {@code <queue>.<suffix>} for each suffix. */
