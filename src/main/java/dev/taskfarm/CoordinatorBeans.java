@@ -91,11 +91,11 @@ public class CoordinatorBeans implements CamelConfiguration {
                 s.integer("taskfarm.dispatch.messages-per-slot"));
         dispatcher.setWakeup(wakeup(context));
         // the windows grow while a compute's queue runs empty (as the dispatch tick last read it)
-        // up to what the compute's workers can hold (consumers x slots + lookahead, the most a
-        // lookahead bounded by time may grow to)
-        int holdPerWorker = slotsPerWorker + (s.duration("taskfarm.worker.hold-time").isZero()
-                ? s.integer("taskfarm.worker.lookahead")
-                : Math.max(s.integer("taskfarm.worker.lookahead"), s.integer("taskfarm.worker.max-lookahead")));
+        // up to what the compute's workers hold (consumers x slots + lookahead: the count a
+        // lookahead bounded by time starts from, not the most it may grow to; a worker that
+        // holds more of tiny tasks empties the queue sooner, and windows grown to the most would
+        // hand a whole job to the workers' FIFO buffers, past the fair share)
+        int holdPerWorker = slotsPerWorker + s.integer("taskfarm.worker.lookahead");
         dispatcher.setBacklog(compute -> {
             ComputeQueues.Count count = queues.cached(compute);
             return count == ComputeQueues.Count.UNKNOWN ? null : new Backlog.Reading(count.ready(), count.at(),
