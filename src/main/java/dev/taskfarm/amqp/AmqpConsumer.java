@@ -60,13 +60,10 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
     private ScheduledExecutorService scheduler;
     /** One settler per consumer channel, dropped with its channel. */
     private final java.util.Map<Channel, DeliverySettler> settlers = new java.util.concurrent.ConcurrentHashMap<>();
-    private final int ackBatch;
 
     AmqpConsumer(AmqpEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.endpoint = endpoint;
-        // acknowledge in groups, well inside the prefetch so the broker keeps delivering
-        this.ackBatch = Math.max(1, Math.min(100, endpoint.effectivePrefetch() / 4));
     }
 
     @Override
@@ -114,7 +111,7 @@ final class AmqpConsumer extends DefaultConsumer implements ChannelAwareMessageL
     /** A new channel's settler, dropped with its channel (no scan of the map per delivery). */
     private DeliverySettler settlerFor(Channel ch) {
         ch.addShutdownListener(cause -> settlers.remove(ch));
-        return new DeliverySettler(ch, ackBatch, endpoint.effectivePrefetch() / 2);
+        return new DeliverySettler(ch, endpoint.effectivePrefetch());
     }
 
     /**

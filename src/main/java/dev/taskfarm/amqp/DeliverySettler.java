@@ -39,15 +39,14 @@ final class DeliverySettler {
     private long lastAcked;
     private long open;
 
-    DeliverySettler(Channel channel, int batch) {
-        this(channel, batch, batch);
-    }
-
-    /** @param beyondLimit completed deliveries above an unsettled one that are acknowledged one by one */
-    DeliverySettler(Channel channel, int batch, int beyondLimit) {
+    /**
+     * For a channel with this prefetch: completed deliveries are acknowledged in groups of a
+     * quarter of it (at most 100), well inside it so the broker keeps delivering, and one by one
+     * once half of it waits above an unsettled one.
+     */
+    DeliverySettler(Channel channel, int prefetch) {
         this.channel = channel;
-        this.batch = Math.max(1, batch);
-        this.beyondLimit = Math.max(this.batch, beyondLimit);
+        prefetch(prefetch);
     }
 
     Channel channel() {
@@ -70,12 +69,11 @@ final class DeliverySettler {
         return busySince;
     }
 
-    /** New grouping limits, for a channel whose prefetch changed (see the constructor). */
-    synchronized void limits(int batch, int beyondLimit) {
-        this.batch = Math.max(1, batch);
-        this.beyondLimit = Math.max(this.batch, beyondLimit);
+    /** The grouping limits of a channel whose prefetch is now this (see the constructor). */
+    synchronized void prefetch(int prefetch) {
+        this.batch = Math.max(1, Math.min(100, prefetch / 4));
+        this.beyondLimit = Math.max(this.batch, prefetch / 2);
     }
-
     synchronized void settle(long tag, boolean ok) {
         open--;
         if (!channel.isOpen()) {

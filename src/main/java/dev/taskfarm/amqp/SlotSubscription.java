@@ -118,7 +118,7 @@ final class SlotSubscription {
             ch.addShutdownListener(cause -> later(() -> lost(opened, cause)));
             channel = ch;
             ch.basicQos(prefetch());
-            handler = new Handler(ch, new DeliverySettler(ch, ackBatch(), prefetch() / 2));
+            handler = new Handler(ch, new DeliverySettler(ch, prefetch()));
             ch.basicConsume(queue, false, handler);
             if (failing) {
                 LOG.info("Consuming {} again", queue);
@@ -219,7 +219,7 @@ final class SlotSubscription {
             ch.basicCancel(handler.getConsumerTag());
             lookahead = wanted;
             ch.basicQos(prefetch());
-            handler.settler.limits(ackBatch(), prefetch() / 2);
+            handler.settler.prefetch(prefetch());
             ch.basicConsume(queue, false, handler);
             LOG.debug("{}: {} requests held beyond the {} slots ({} ns per request)", queue, wanted, slots, (long) perRequest);
         } catch (IOException | RuntimeException e) {
@@ -227,11 +227,6 @@ final class SlotSubscription {
             LOG.debug("Re-consuming {} failed: {}", queue, e.toString());
             close(ch);
         }
-    }
-
-    /** Acknowledge in groups, well inside the prefetch, so the broker keeps delivering. */
-    private int ackBatch() {
-        return Math.max(1, Math.min(100, prefetch() / 4));
     }
 
     /** Closes the channel (what it holds unacknowledged goes back to the queue) and subscribes no more. */
