@@ -24,10 +24,12 @@ import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.Wire;
 
 /**
- * Runs the compute a request names on the request body. The compute runs on its own thread, or in
- * the worker's compute process for computes that do not honour interruption ({@link RunawayGuard}),
- * so a task that hangs is cut off after the task timeout (and interrupted) instead of holding the
- * worker forever, and one that ignores the interruption is stopped for good at the hard limit.
+ * Runs the compute a request names on the request body, so a task that hangs is cut off after the
+ * task timeout (and interrupted) instead of holding the worker forever, and one that ignores the
+ * interruption is stopped for good at the hard limit ({@link RunawayGuard}). A compute that
+ * honours interruption runs a single task on the calling thread, the worker's slot, interrupted at
+ * the timeout by {@link TaskTimeouts}; one that may not runs on a thread of its own, which the slot
+ * leaves behind at the timeout, or in the worker's compute process.
  *
  * <p>A compute that throws is retried with backoff ({@link Retry}) unless its error is permanent;
  * then the exception says how the task failed. A chunked request (header {@code TaskfarmChunkSize},
@@ -57,6 +59,7 @@ public class ComputeRunner implements AutoCloseable {
     private final FarmMetrics metrics;
     private final PermanentErrors permanent;
     private final RunawayGuard guard;
+    private final TaskTimeouts timeouts;
 
     /**
      * Retries of a failing task, a single one or one inside a chunk ({@code taskfarm.retry.*}): the
@@ -89,6 +92,7 @@ public class ComputeRunner implements AutoCloseable {
         this.pool = pool;
         this.permanent = permanent;
         this.guard = guard;
+        this.timeouts = new TaskTimeouts(taskTimeoutMs, guard);
         this.taskTimeoutMs = taskTimeoutMs;
         this.retry = retry;
         this.metrics = metrics;
@@ -146,30 +150,9 @@ public class ComputeRunner implements AutoCloseable {
             m.setBody(result);
             return;
         }
-        AtomicReference<Thread> runner = new AtomicReference<>();
-        long[] computeNanos = new long[1]; // the compute alone, on its thread (no hand-off, no queueing)
-        Future<JsonNode> future = pool.submit(RunawayGuard.tracked(runner, () -> {
-            long t0 = System.nanoTime();
-            try {
-                return compute.compute(task);
-            } finally {
-                computeNanos[0] = System.nanoTime() - t0;
-            }
-        }));
-        JsonNode result;
-        try {
-            result = future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            guard.watch(runner, label(m, 0));
-            throw new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (permanent.isPermanent(cause)) {
-                throw new TaskRejectedException(message(cause), cause);
-            }
-            throw new TaskFailedException(message(cause), cause);
-        }
+        long[] computeNanos = new long[1]; // the compute alone (no hand-off, no queueing)
+        JsonNode result = compute.honoursInterrupt() ? computeHere(m, compute, task, computeNanos)
+                : computeOnPool(m, compute, task, computeNanos);
         metrics.taskDuration(System.nanoTime() - started);
         m.setHeader(Wire.COMPUTE_MICROS, computeNanos[0] / 1000);
         try {
@@ -178,6 +161,74 @@ public class ComputeRunner implements AutoCloseable {
             // the same result again would fail the same way: not retried
             throw new TaskRejectedException("the result cannot be written as JSON: " + e.getMessage());
         }
+    }
+
+    /**
+     * A compute that honours interruption, on the calling thread (the slot): interrupted at the
+     * task timeout by {@link TaskTimeouts}, without a thread hand-over each way.
+     */
+    private JsonNode computeHere(Message m, Compute compute, JsonNode task, long[] computeNanos)
+            throws TaskFailedException, TaskRejectedException, InterruptedException {
+        TaskTimeouts.Running running = timeouts.start(() -> label(m, 0));
+        long t0 = System.nanoTime();
+        JsonNode result = null;
+        Throwable failure = null;
+        try {
+            result = compute.compute(task);
+        } catch (Throwable e) {
+            failure = e;
+        }
+        computeNanos[0] = System.nanoTime() - t0;
+        if (running.finish()) {
+            throw timedOut();
+        }
+        if (failure instanceof InterruptedException) {
+            // not the timeout's: the worker is stopping, and the request goes back to its queue
+            Thread.currentThread().interrupt();
+            throw (InterruptedException) failure;
+        }
+        if (failure != null) {
+            throw failed(failure);
+        }
+        return result;
+    }
+
+    /**
+     * A compute that may ignore interruption, on a thread of its own: after the timeout the slot
+     * moves on, and the guard watches the thread it leaves behind.
+     */
+    private JsonNode computeOnPool(Message m, Compute compute, JsonNode task, long[] computeNanos)
+            throws TaskFailedException, TaskRejectedException, InterruptedException {
+        AtomicReference<Thread> runner = new AtomicReference<>();
+        Future<JsonNode> future = pool.submit(RunawayGuard.tracked(runner, () -> {
+            long t0 = System.nanoTime();
+            try {
+                return compute.compute(task);
+            } finally {
+                computeNanos[0] = System.nanoTime() - t0;
+            }
+        }));
+        try {
+            return future.get(taskTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            guard.watch(runner, label(m, 0));
+            throw timedOut();
+        } catch (ExecutionException e) {
+            throw failed(e.getCause());
+        }
+    }
+
+    private TaskRejectedException timedOut() {
+        return new TaskRejectedException("task ran longer than the task timeout of " + taskTimeoutMs + " ms");
+    }
+
+    /** A compute's exception: permanent (thrown here, not retried), or a failure worth retrying. */
+    private TaskFailedException failed(Throwable cause) throws TaskRejectedException {
+        if (permanent.isPermanent(cause)) {
+            throw new TaskRejectedException(message(cause), cause);
+        }
+        return new TaskFailedException(message(cause), cause);
     }
 
     /** "job:index" of the request's task, or of the task at this offset of its chunk, for log lines. */

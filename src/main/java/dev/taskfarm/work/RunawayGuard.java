@@ -91,6 +91,11 @@ public class RunawayGuard implements AutoCloseable {
         return false;
     }
 
+    /** Runs {@code check} every {@code periodMs} on the guard's timer (the soft limit of computes run in place, {@link TaskTimeouts}). */
+    void every(long periodMs, Runnable check) {
+        timer.scheduleWithFixedDelay(check, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
     /** The body, recording in {@code runner} the thread that runs it while it runs. */
     public static <T> Callable<T> tracked(AtomicReference<Thread> runner, Callable<T> body) {
         return () -> {
