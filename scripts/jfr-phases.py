@@ -102,7 +102,8 @@ def main():
             if i is not None:
                 counts[' <- '.join(re.sub(r'\(.*', '', f) for f in frames[i:i + 6])] += 1
             continue
-        text = '\n'.join(frames) + '\n' + thread
+        # method names only: a parameter type (AmqpConsumer.process(..., DeliverySettler, ...)) is no call
+        text = '\n'.join(re.sub(r'\(.*', '', f) for f in frames) + '\n' + thread
         counts[next((name for name, rx in phases if re.search(rx, text)), 'other')] += 1
     per = len(wins) * a.tasks / 1000
     print(f'{len(wins)} job windows, {total} samples, {total / max(per, 1):.1f} per 1000 tasks')
