@@ -27,8 +27,7 @@ final class TaskTimeouts {
     TaskTimeouts(long timeoutMs, RunawayGuard guard) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         this.guard = guard;
-        long period = period(timeoutMs);
-        guard.every(period, this::scan);
+        guard.every(period(timeoutMs), this::scan);
     }
 
     /** How often deadlines are looked at: a tenth of the timeout, between 10 ms and 1 s. */
@@ -66,7 +65,7 @@ final class TaskTimeouts {
     /** One thread's task in progress. */
     static final class Running {
         private final Thread thread;
-        /** The thread while it runs this task (a new one per task, for {@link RunawayGuard#watch}). */
+        /** The thread while it runs its task, then null (a new one per task, for {@link RunawayGuard#watch}). */
         private volatile AtomicReference<Thread> runner;
         private volatile long deadline;
         private volatile Supplier<String> label;
@@ -98,7 +97,6 @@ final class TaskTimeouts {
          */
         synchronized boolean finish() {
             runner.set(null);
-            runner = null;
             boolean late = fired;
             fired = false;
             if (late) {
