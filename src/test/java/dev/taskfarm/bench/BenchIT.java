@@ -29,14 +29,14 @@ class BenchIT {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
         int exit = Bench.run(new String[] {"--workload", "tiny", "--tasks", "300", "--runs", "1", "--chunk", "20",
-            "--consumers", "2", "--latency-jobs", "2", "--warmup", "300", "--broker", url}, out);
+            "--consumers", "2", "--latency-jobs", "2", "--latency-warmup", "3", "--warmup", "300", "--broker", url}, out);
 
         String report = bytes.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(report).isZero();
         assertThat(report).contains("taskfarm bench tiny: N=300 R=1", "raw baseline", "seed shape", "taskfarm chunk=20",
                 "taskfarm chunk=1", "ratio taskfarm / raw baseline (medians):", "ratio taskfarm / seed shape (medians):",
                 "ratio taskfarm chunk=1 / raw baseline (medians):", "ratio taskfarm chunk=20 / seed shape (medians):",
-                "task round trip", "single-task job round trip, taskfarm:", "coordinator peak heap (-Xmx256m):",
+                "task round trip", "single-task job round trip, taskfarm:", "(2 jobs, after 3 unmeasured)", "coordinator peak heap (-Xmx256m):",
                 "CPU per task");
         assertQueuesDeleted(report, url, p);
     }
