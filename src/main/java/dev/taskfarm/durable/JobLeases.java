@@ -55,9 +55,15 @@ public class JobLeases {
     }
 
     /** A job this coordinator just registered: it owns it, and this is its input. */
-    public void own(String jobId, String digest) throws SQLException {
-        update("UPDATE tf_jobs SET owner = ?, lease_until = ?, input_digest = ? WHERE job_id = ?",
-                owner, System.currentTimeMillis() + leaseMs, digest, jobId);
+    public void own(Connection c, String jobId, String digest) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE tf_jobs SET owner = ?, lease_until = ?, input_digest = ? WHERE job_id = ?")) {
+            ps.setString(1, owner);
+            ps.setLong(2, System.currentTimeMillis() + leaseMs);
+            ps.setString(3, digest);
+            ps.setString(4, jobId);
+            ps.executeUpdate();
+        }
     }
 
     /** The digest of a job's input, or null when unknown. */

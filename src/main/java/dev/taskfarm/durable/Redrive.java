@@ -89,8 +89,8 @@ public class Redrive implements JobKeeper {
     }
 
     @Override
-    public void registered(String jobId, String digest) throws SQLException {
-        leases.own(jobId, digest);
+    public void registered(java.sql.Connection c, String jobId, String digest) throws SQLException {
+        leases.own(c, jobId, digest);
     }
 
     @Override

@@ -122,7 +122,11 @@ public class JobIntake {
         int priority = priority(spec, in);
         long now = System.currentTimeMillis();
         String digest = keep(jobId, file, exchange);
-        if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis(), priority)) {
+        JobKeeper k = keeper;
+        String id = jobId;
+        // the row and its ownership in one commit
+        if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis(), priority,
+                k == null ? null : c -> k.registered(c, id, digest))) {
             JobRow existing = ledger.find(jobId);
             if (existing != null && isItsInputAgain(jobId, digest, in)) {
                 // a crash between publishing and moving the file: the ledger and the kept input
@@ -140,8 +144,6 @@ public class JobIntake {
                         + "); a job id runs once: rename the file or choose another id");
             }
             LOG.warn("Job {} was registered but not fully published (coordinator restart?): publishing it again", jobId);
-        } else if (keeper != null) {
-            keeper.registered(jobId, digest);
         }
         Integer asked = spec.chunkSize() > 0 ? Integer.valueOf(spec.chunkSize()) : in.getHeader(Wire.CHUNK_SIZE, Integer.class);
         int explicit = asked != null && asked > 0 ? Math.min(asked, JobFile.MAX_CHUNK) : defaultChunkSize;

@@ -14,8 +14,8 @@ public interface JobKeeper {
     /** Before the job is registered: keeps its input; returns the input's digest. */
     String keep(String jobId, Path file, Exchange exchange) throws java.io.IOException;
 
-    /** This coordinator registered the job with this input. */
-    void registered(String jobId, String digest) throws java.sql.SQLException;
+    /** This coordinator registers the job with this input: runs in the transaction of the job's row. */
+    void registered(java.sql.Connection c, String jobId, String digest) throws java.sql.SQLException;
 
     /** The digest of the input the job was registered with, or null when unknown. */
     String digestOf(String jobId) throws java.sql.SQLException;

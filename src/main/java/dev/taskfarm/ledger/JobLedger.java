@@ -61,8 +61,43 @@ public class JobLedger {
     /** Registers a new job with its priority; false if a job with that id exists already. */
     public boolean register(String jobId, String compute, int total, long now, long deadline, int priority)
             throws SQLException {
-        return insertIfAbsent("INSERT INTO tf_jobs (job_id, compute, total, status, created_at, deadline_at, priority)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", jobId, compute, total, JobRow.RUNNING, now, deadline, priority);
+        return register(jobId, compute, total, now, deadline, priority, null);
+    }
+
+    /** Statements that belong to another statement's transaction (a job's ownership, with its row). */
+    @FunctionalInterface
+    public interface SameTransaction {
+        void run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Registers a new job with its priority and, in the same transaction (one commit, and never a
+     * row without them), what {@code also} writes; false, changing nothing, if a job with that id
+     * exists already.
+     */
+    public boolean register(String jobId, String compute, int total, long now, long deadline, int priority,
+            SameTransaction also) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = prepare(c, "INSERT INTO tf_jobs (job_id, compute, total, status, created_at,"
+                    + " deadline_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)", jobId, compute, total, JobRow.RUNNING, now,
+                    deadline, priority)) {
+                ps.executeUpdate();
+                if (also != null) {
+                    also.run(c);
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                if (isUniqueViolation(e)) {
+                    return false;
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     public void markPublished(String jobId) throws SQLException {

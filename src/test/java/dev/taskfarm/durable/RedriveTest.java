@@ -44,8 +44,8 @@ class RedriveTest {
         Files.writeString(file, "[" + "{},".repeat(tasks - 1) + "{}]");
         String digest = JobInputs.digest(file);
         inputs.keep(id, digest, file);
-        ledger.register(id, "sha256", tasks, System.currentTimeMillis(), System.currentTimeMillis() + 600_000);
-        owner.registered(id, digest);
+        ledger.register(id, "sha256", tasks, System.currentTimeMillis(), System.currentTimeMillis() + 600_000, 1,
+                c -> owner.registered(c, id, digest));
     }
 
     @Test

@@ -30,6 +30,26 @@ abstract class JobLedgerContract {
     }
 
     @Test
+    void registersAJobAndWhatBelongsToItInOneTransaction() throws Exception {
+        // what runs with the registration (the ownership) fails: no row is left without it
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ledger.register("j", "sha256", 3, 1000, 5000, 1, c -> {
+            throw new java.sql.SQLException("the ownership could not be written");
+        })).hasMessageContaining("ownership");
+        assertThat(ledger.find("j")).as("rolled back with it").isNull();
+
+        List<String> seen = new ArrayList<>();
+        assertThat(ledger.register("j", "sha256", 3, 1000, 5000, 2, c -> {
+            try (var ps = c.prepareStatement("SELECT priority FROM tf_jobs WHERE job_id = 'j'"); var rs = ps.executeQuery()) {
+                seen.add(rs.next() ? "row with priority " + rs.getInt(1) : "no row");
+            }
+        })).isTrue();
+        assertThat(seen).as("runs after the insert, in its transaction").containsExactly("row with priority 2");
+        assertThat(ledger.register("j", "echo", 9, 2000, 6000, 1, c -> seen.add("again"))).isFalse();
+        assertThat(seen).as("not run for a job id that exists").hasSize(1);
+        assertThat(ledger.find("j").total()).isEqualTo(3);
+    }
+
+    @Test
     void recordsEachResultOnceAndCountsIt() throws Exception {
         ledger.register("j", "sha256", 3, 1000, 5000);
         assertThat(ledger.record("j", new TaskResult(1, true, "\"a\"", null, "w"))).isTrue();
