@@ -93,7 +93,25 @@ public class EmbeddedBroker implements AutoCloseable {
                         + " (port taken?). Set taskfarm.embedded.port (TASKFARM_EMBEDDED_PORT) to a free port, or 0 for any.");
             }
         }
+        ownShutdown(brokerModel);
         LOG.info("Embedded AMQP 0-9-1 broker (Qpid Broker-J) listening on 127.0.0.1:{}, message store {}", port, storeDir);
+    }
+
+    /**
+     * Qpid closes its broker from a JVM shutdown hook of its own, which runs beside Camel's: on
+     * SIGTERM the broker went away while the routes were still stopping, so the tasks in the
+     * workers' slots could not send their replies and went back to the queue, and the dispatch's
+     * publishes failed. The hook is removed: the broker is closed by {@link #close} when the Camel
+     * context stops its services, after the routes.
+     */
+    private static void ownShutdown(org.apache.qpid.server.model.Broker<?> broker) {
+        try {
+            var hook = org.apache.qpid.server.model.BrokerImpl.class.getDeclaredField("_shutdownHook");
+            hook.setAccessible(true);
+            Runtime.getRuntime().removeShutdownHook((Thread) hook.get(broker));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("Cannot take over the embedded broker's shutdown ({}): on SIGTERM it may stop before the routes", e.toString());
+        }
     }
 
     private Map<String, Object> initialConfig(String username, String password) {

@@ -97,6 +97,10 @@ class DurableChaosIT {
             farm.kill();
         } else {
             farm.terminate();
+            // the shutdown is logged to its end (the log must not stop before Camel has stopped)
+            assertThat(farm.countInLog("(taskfarm) shutdown in")).as(farm.logTail(30)).isEqualTo(1);
+            // the embedded broker stops after the routes: the slots' tasks are answered, not thrown back
+            assertThat(farm.countInLog("did not confirm a publish")).as(farm.logTail(60)).isZero();
         }
         Path result = dir.resolve("farm/outbox/chaos.result.json");
         assertThat(result).as("interrupted before the end").doesNotExist();
