@@ -57,6 +57,10 @@ public class EmbeddedBroker implements AutoCloseable {
         if (!fsync) {
             System.setProperty("derby.system.durability", "test");
         }
+        if (System.getProperty("derby.stream.error.file") == null) {
+            // Derby's own log goes with its store, not into the working directory beside inbox/
+            System.setProperty("derby.stream.error.file", storeDir.toAbsolutePath().resolve("derby.log").toString());
+        }
         int chosen = port == 0 ? freePort() : port;
         Path workDir = Files.createTempDirectory("taskfarm-qpid-");
         Files.createDirectories(storeDir);

@@ -89,6 +89,8 @@ class DurableChaosIT {
         FarmProcess farm = new FarmProcess("farm", dir.resolve("farm"), p);
         processes.add(farm);
         farm.start().awaitStarted(Duration.ofSeconds(120));
+        assertThat(dir.resolve("farm/derby.log")).as("the embedded store's log stays in its data directory").doesNotExist();
+        assertThat(dir.resolve("farm/data/broker/derby.log")).exists();
         submit(dir.resolve("farm/inbox"), "chaos", slowJob(TASKS, 8));
 
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> done(http, "chaos") >= TASKS * 3 / 10);
