@@ -56,14 +56,8 @@ public class JobLeases {
 
     /** A job this coordinator just registered: it owns it, and this is its input. */
     public void own(Connection c, String jobId, String digest) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE tf_jobs SET owner = ?, lease_until = ?, input_digest = ? WHERE job_id = ?")) {
-            ps.setString(1, owner);
-            ps.setLong(2, System.currentTimeMillis() + leaseMs);
-            ps.setString(3, digest);
-            ps.setString(4, jobId);
-            ps.executeUpdate();
-        }
+        update(c, "UPDATE tf_jobs SET owner = ?, lease_until = ?, input_digest = ? WHERE job_id = ?",
+                owner, System.currentTimeMillis() + leaseMs, digest, jobId);
     }
 
     /** The digest of a job's input, or null when unknown. */
@@ -134,7 +128,14 @@ public class JobLeases {
     }
 
     private int update(String sql, Object... params) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            return update(c, sql, params);
+        }
+    }
+
+    /** An update on the caller's connection (in its transaction). */
+    private static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }

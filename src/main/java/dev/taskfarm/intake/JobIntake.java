@@ -122,11 +122,10 @@ public class JobIntake {
         int priority = priority(spec, in);
         long now = System.currentTimeMillis();
         String digest = keep(jobId, file, exchange);
-        JobKeeper k = keeper;
         String id = jobId;
         // the row and its ownership in one commit
         if (!ledger.register(jobId, compute, spec.taskCount(), now, now + timeout.toMillis(), priority,
-                k == null ? null : c -> k.registered(c, id, digest))) {
+                keeper == null ? null : c -> keeper.registered(c, id, digest))) {
             JobRow existing = ledger.find(jobId);
             if (existing != null && isItsInputAgain(jobId, digest, in)) {
                 // a crash between publishing and moving the file: the ledger and the kept input
