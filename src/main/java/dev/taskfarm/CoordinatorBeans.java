@@ -81,7 +81,8 @@ public class CoordinatorBeans implements CamelConfiguration {
         registry.bind("deadLetteredChunks", new DeadLetteredChunks(topology.requests()));
         JobIntake intake = new JobIntake(ledger, computes, progress, s.text("taskfarm.job.default-compute"),
                 s.duration("taskfarm.job.timeout"), Chunking.defaultSize(s), s.integer("taskfarm.publish.batch-size"),
-                chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks")));
+                chunks).admission(new Admission(computes, s.integer("taskfarm.job.max-tasks")))
+                .autoBatchSize(s.integer("taskfarm.publish.auto-batch-size"));
         registry.bind("jobIntake", intake);
         int slotsPerWorker = s.integer("taskfarm.worker.slots");
         Dispatcher dispatcher = new Dispatcher(intake, ledger,

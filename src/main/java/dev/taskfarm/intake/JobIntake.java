@@ -55,6 +55,7 @@ public class JobIntake {
     private final Duration defaultTimeout;
     private final int defaultChunkSize;
     private final int batchSize;
+    private int autoBatchSize;
     private final ChunkPlanner chunks;
     private Admission admission;
     private JobKeeper keeper;
@@ -68,6 +69,7 @@ public class JobIntake {
     public JobIntake(JobLedger ledger, ComputeRegistry computes, JobProgress progress, String defaultCompute,
             Duration defaultTimeout, int defaultChunkSize, int batchSize, ChunkPlanner chunks) {
         this.batchSize = Math.max(1, batchSize);
+        this.autoBatchSize = this.batchSize;
         this.chunks = chunks;
         this.ledger = ledger;
         this.computes = computes;
@@ -80,6 +82,15 @@ public class JobIntake {
     /** Checks every job against its compute and the limits before it is registered (see {@link Admission}). */
     public JobIntake admission(Admission admission) {
         this.admission = admission;
+        return this;
+    }
+
+    /**
+     * Request messages per split part of an auto-chunked job (else the batch size): each part's
+     * chunks are sized with the compute cost measured so far, so smaller parts follow it sooner.
+     */
+    public JobIntake autoBatchSize(int messages) {
+        this.autoBatchSize = Math.max(1, messages);
         return this;
     }
 
@@ -225,7 +236,7 @@ public class JobIntake {
         ChunkPlan plan = exchange.getProperty(PLAN, ChunkPlan.class);
         if (plan != null && plan.isAuto()) {
             return RequestBatches.sized(JobFile.tasks(file), plan.jobId(), m.getHeader(Wire.COMPUTE, String.class),
-                    m.getHeader(Wire.TASK_COUNT, Integer.class), plan, batchSize);
+                    m.getHeader(Wire.TASK_COUNT, Integer.class), plan, autoBatchSize);
         }
         int chunk = m.getHeader(Wire.CHUNK_SIZE, 1, Integer.class);
         return new RequestBatches(chunk > 1 ? JobFile.chunks(file, chunk) : JobFile.tasks(file),
