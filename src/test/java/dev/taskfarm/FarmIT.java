@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.taskfarm.support.Jobs;
+import dev.taskfarm.support.Metrics;
 import dev.taskfarm.support.TestBroker;
 import dev.taskfarm.support.TestFarm;
 
@@ -54,6 +55,30 @@ class FarmIT {
             assertThat(r.get("result").asText()).isEqualTo(Jobs.expectedSha(i, 3));
         }
         assertThat(farm.inbox().resolve(".done/thousand.json")).exists();
+    }
+
+    /**
+     * One task per request message, but the worker's replies travel in reply batches (docs/WIRE.md)
+     * whenever several are ready while the previous one awaits its confirm: every task still
+     * answered exactly once, in far fewer reply messages than tasks.
+     */
+    @Test
+    void perMessageRepliesTravelInReplyBatches() throws Exception {
+        double before = Metrics.series(farm, "taskfarm_reply_batch_replies_sum");
+        var job = Jobs.shaJob("sha256", 4000, 1);
+        job.put("chunkSize", 1);
+        farm.submit("batched.json", job.toString());
+
+        JsonNode result = farm.awaitResult("batched", Duration.ofSeconds(120));
+
+        Jobs.assertCompleteWithEveryIndexOnce(result, 4000, 1);
+        double batches = Metrics.series(farm, "taskfarm_reply_batch_replies_count");
+        double batched = Metrics.series(farm, "taskfarm_reply_batch_replies_sum") - before;
+        System.out.printf("FarmIT: %d of 4000 replies came in reply batches, %.1f a batch on average%n",
+                (long) batched, Metrics.series(farm, "taskfarm_reply_batch_replies_sum") / batches);
+        assertThat(batched).as("replies that came in batches").isGreaterThan(2000);
+        assertThat(Metrics.series(farm, "taskfarm_reply_batch_replies_sum") / batches).as("replies a batch")
+                .isGreaterThan(2);
     }
 
     @Test
