@@ -23,7 +23,9 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
  * {@link AmqpMessage}, each of them) persistent, with correlated publisher confirms, and completes
  * the exchange when the broker has confirmed all of them (fails it if one was rejected or its
  * channel closed first). At most {@code confirmWindow} (1000) publishes of an endpoint await their
- * confirm; a publish waits up to {@code confirmTimeout} ms (30000) for a free slot.</li>
+ * confirm; a publish waits up to {@code confirmTimeout} ms (30000) for a free slot. With
+ * {@code batcher} (a {@link MessageBatcher} bean), messages it may combine that are ready while an
+ * earlier one of their routing key awaits its confirm travel together ({@link Coalescer}).</li>
  * </ul>
  * Header names are camel-spring-rabbitmq's ({@code CamelSpringRabbitmqCorrelationId} and so on),
  * so routes and beans read alike whichever of the two components carried a message; headers not

@@ -23,6 +23,9 @@ public class AmqpEndpoint extends DefaultEndpoint {
     private boolean completeOnConfirm;
     private ConfirmedPublisher publisher;
     private java.util.concurrent.ExecutorService completions;
+    private MessageBatcher batcher;
+    private Coalescer coalescer;
+    private java.util.concurrent.ExecutorService flusher;
 
     AmqpEndpoint(String uri, AmqpComponent component, String queue) {
         super(uri, component);
@@ -50,6 +53,19 @@ public class AmqpEndpoint extends DefaultEndpoint {
         return publisher;
     }
 
+    /** With a {@code batcher}: publishes messages that may travel together, else null. */
+    synchronized Coalescer coalescer() {
+        if (batcher == null) {
+            return null;
+        }
+        if (coalescer == null) {
+            flusher = getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this,
+                    "taskfarm-amqp-batches-" + queue);
+            coalescer = new Coalescer(publisher(), batcher, flusher);
+        }
+        return coalescer;
+    }
+
     /** The thread that completes this endpoint's exchanges once their publishes are confirmed. */
     synchronized java.util.concurrent.Executor completions() {
         if (completeOnConfirm) {
@@ -71,6 +87,11 @@ public class AmqpEndpoint extends DefaultEndpoint {
         if (completions != null) {
             getCamelContext().getExecutorServiceManager().shutdownGraceful(completions);
             completions = null;
+        }
+        if (flusher != null) {
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(flusher);
+            flusher = null;
+            coalescer = null;
         }
         super.doStop();
     }
@@ -193,6 +214,18 @@ public class AmqpEndpoint extends DefaultEndpoint {
 
     public void setQueueSuffixes(java.util.function.Supplier<? extends java.util.Collection<String>> queueSuffixes) {
         this.queueSuffixes = queueSuffixes;
+    }
+
+    /**
+     * Combines messages that are ready while an earlier one of their routing key awaits its
+     * confirm into one ({@link Coalescer}); unset: every message goes alone.
+     */
+    public MessageBatcher getBatcher() {
+        return batcher;
+    }
+
+    public void setBatcher(MessageBatcher batcher) {
+        this.batcher = batcher;
     }
 
     public int getConfirmWindow() {

@@ -10,7 +10,8 @@ import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
  * Publishes the exchange's message, or each {@link AmqpMessage} of a list body, and completes the
- * exchange when the broker confirmed them all (see {@link AmqpComponent}). The routing key is the
+ * exchange when the broker confirmed them all (see {@link AmqpComponent}); with a {@code batcher},
+ * a message it may combine goes through the endpoint's {@link Coalescer}. The routing key is the
  * header {@code CamelSpringRabbitmqRoutingOverrideKey} (a reply goes to its request's reply-to),
  * else the message's own, else the endpoint's queue.
  */
@@ -34,11 +35,17 @@ final class AmqpProducer extends DefaultAsyncProducer {
         Outcome outcome = new Outcome(exchange, callback, endpoint.completions(), messages.size());
         String override = m.getHeader(SpringRabbitMQConstants.ROUTING_OVERRIDE_KEY, String.class);
         ConfirmedPublisher publisher = endpoint.publisher();
+        Coalescer coalescer = endpoint.coalescer();
         try {
             for (AmqpMessage message : messages) {
                 String routingKey = override != null ? override
                         : message.routingKey() != null ? message.routingKey() : endpoint.getQueue();
-                publisher.publish(routingKey, message.properties(), message.body(), outcome);
+                int limit = coalescer == null ? 1 : endpoint.getBatcher().limit(message);
+                if (limit > 1) {
+                    coalescer.publish(routingKey, message, limit, outcome);
+                } else {
+                    publisher.publish(routingKey, message.properties(), message.body(), outcome);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -23,19 +23,20 @@ import org.springframework.amqp.rabbit.connection.PublisherCallbackChannel;
  * stays out of the cache until its confirms arrive, which at thousands of replies a second means
  * opening channels all the time); a closed channel is replaced at the next publish.
  */
-final class ConfirmedPublisher implements PublisherCallbackChannel.Listener {
+final class ConfirmedPublisher implements PublisherCallbackChannel.Listener, Settlement.Publisher {
 
     /**
-     * The broker's answer for one publish goes to its exchange's {@link Outcome}. Its id is empty:
+     * The broker's answer for one publish goes to its {@link Settlement}: its exchange's
+     * {@link Outcome}, or a {@link Coalescer}'s batch. Its id is empty:
      * CorrelationData's default id is a random UUID (a SecureRandom draw under a shared lock per
      * message, 1.6% of a worker's CPU per tiny task), and a non-empty id also enters the channel's
      * map of pending returns, which only mandatory publishes use (docs/BENCHMARKS.md, round 3
      * per-message profile).
      */
     static final class Correlation extends CorrelationData {
-        final Outcome outcome;
+        final Settlement outcome;
 
-        Correlation(Outcome outcome) {
+        Correlation(Settlement outcome) {
             super("");
             this.outcome = outcome;
         }
@@ -55,7 +56,8 @@ final class ConfirmedPublisher implements PublisherCallbackChannel.Listener {
     }
 
     /** Publishes on the default exchange once a slot of the window is free; the outcome hears the confirm. */
-    void publish(String routingKey, AMQP.BasicProperties properties, byte[] body, Outcome outcome) throws Exception {
+    @Override
+    public void publish(String routingKey, AMQP.BasicProperties properties, byte[] body, Settlement outcome) throws Exception {
         if (!window.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
             throw new TimeoutException("no publisher confirm from the broker within " + timeoutMs + " ms");
         }

@@ -13,7 +13,8 @@ import org.apache.camel.Exchange;
  * never on the connection's I/O thread that delivers the confirms (the route continues there, and
  * may publish again).
  */
-final class Outcome {
+final class Outcome implements Settlement {
+
 
     private final Exchange exchange;
     private final AsyncCallback callback;
@@ -28,7 +29,8 @@ final class Outcome {
         this.awaited = new AtomicInteger(publishes);
     }
 
-    void confirmed(boolean ack, String cause) {
+    @Override
+    public void confirmed(boolean ack, String cause) {
         if (!ack) {
             fail(new AmqpPublishException("the broker did not confirm a publish"
                     + (cause == null ? "" : " (" + cause + ")")));
@@ -37,7 +39,8 @@ final class Outcome {
         }
     }
 
-    void fail(Exception e) {
+    @Override
+    public void fail(Exception e) {
         complete(e);
     }
 
