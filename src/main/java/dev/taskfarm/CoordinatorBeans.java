@@ -107,7 +107,7 @@ public class CoordinatorBeans implements CamelConfiguration {
         InboxClaims claims = new InboxClaims(ledger, s.duration("taskfarm.inbox.claim-expiry").toMillis(), s.instanceId());
         registry.bind("inboxClaims", claims);
         context.addService(claims);
-        registry.bind("requestMessages", new RequestMessages(topology.replies()));
+        registry.bind("requestMessages", new RequestMessages(topology.replies(), s.integer("taskfarm.collector.reply-batch")));
 
         ReplyBuffer buffer = new ReplyBuffer(ledger, progress, s.integer("taskfarm.collector.commit-size"),
                 s.integer("taskfarm.collector.commit-interval-ms"),
@@ -115,7 +115,7 @@ public class CoordinatorBeans implements CamelConfiguration {
         context.addService(new Closer(buffer));
         registry.bind("replyBuffer", buffer);
         registry.bind("groupCommit", new GroupCommit(buffer));
-        registry.bind("replyGate", new ReplyGate(buffer, metrics));
+        registry.bind("replyGate", new ReplyGate(buffer, metrics, chunks.costs()));
         registry.bind("resultAggregation", new ResultAggregation());
         registry.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
         ResultWriter writer = new ResultWriter(ledger, progress, Path.of(s.text("taskfarm.outbox")), ndjsonFrom(s));

@@ -10,6 +10,7 @@ import dev.taskfarm.broker.QueueTopology;
 import dev.taskfarm.compute.ComputeRegistry;
 import dev.taskfarm.metrics.FarmMetrics;
 import dev.taskfarm.wire.ControlMessages;
+import dev.taskfarm.wire.ReplyBatches;
 import dev.taskfarm.wire.ReplyMessages;
 import dev.taskfarm.work.CancelledJobs;
 
@@ -27,6 +28,7 @@ public class SharedBeans implements CamelConfiguration {
         computes.setRefusal(topology::refusal);
         registry.bind("computeRegistry", computes);
         registry.bind("replyMessages", new ReplyMessages(topology.replies()));
+        registry.bind("replyBatches", new ReplyBatches());
         registry.bind("farmMetrics", new FarmMetrics(prometheus(registry), s.duration("taskfarm.metrics.finished-job-retention")));
         CancelledJobs cancelled = new CancelledJobs(s.duration("taskfarm.cancel.remember"), s.integer("taskfarm.cancel.capacity"));
         registry.bind("cancelledJobs", cancelled);

@@ -102,6 +102,10 @@ class WireConformanceIT {
                         ch.basicAck(env.getDeliveryTag(), false); // never answered: the job must time out
                         return;
                     }
+                    if ("batches".equals(jobId)) {
+                        batch(ch, env.getDeliveryTag(), props, task);
+                        return;
+                    }
                     Map<String, Object> rh = new HashMap<>();
                     rh.put("TaskfarmJobId", jobId);
                     rh.put("TaskfarmTaskIndex", index);
@@ -141,6 +145,42 @@ class WireConformanceIT {
                 }
             }
         });
+    }
+
+    /** Job "batches": answered five replies to a reply batch, written from docs/WIRE.md alone. */
+    static final java.util.List<Object[]> pendingBatch = new java.util.ArrayList<>();
+
+    static synchronized void batch(Channel ch, long tag, AMQP.BasicProperties props, JsonNode task) throws Exception {
+        pendingBatch.add(new Object[] {tag, props, task});
+        if (pendingBatch.size() < 5) {
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode replies = MAPPER.createArrayNode();
+        for (Object[] p : pendingBatch) {
+            AMQP.BasicProperties rp = (AMQP.BasicProperties) p[1];
+            int index = ((Number) rp.getHeaders().get("TaskfarmTaskIndex")).intValue();
+            com.fasterxml.jackson.databind.node.ObjectNode r = replies.addObject();
+            r.put("correlationId", rp.getCorrelationId());
+            com.fasterxml.jackson.databind.node.ObjectNode h = r.putObject("headers");
+            h.put("TaskfarmJobId", "batches").put("TaskfarmTaskIndex", index);
+            if (index == 13) {
+                h.put("TaskfarmStatus", "error").put("TaskfarmError", "thirteen");
+                r.put("body", "{\"error\":\"thirteen\"}");
+            } else {
+                h.put("TaskfarmStatus", "ok");
+                r.put("body", MAPPER.createObjectNode().put("upper", ((JsonNode) p[2]).path("word").asText().toUpperCase())
+                        .toString());
+            }
+        }
+        AMQP.BasicProperties first = (AMQP.BasicProperties) pendingBatch.get(0)[1];
+        ch.basicPublish("", first.getReplyTo(), new AMQP.BasicProperties.Builder().contentType("application/json")
+                .deliveryMode(2).headers(Map.of("TaskfarmReplies", pendingBatch.size(), "TaskfarmWire", 1)).build(),
+                MAPPER.writeValueAsBytes(replies));
+        ch.waitForConfirmsOrDie(10_000);
+        for (Object[] p : pendingBatch) {
+            ch.basicAck((Long) p[0], false);
+        }
+        pendingBatch.clear();
     }
 
     static final Set<String> MISBEHAVING = Set.of("malformed", "bad-chunks");
@@ -236,6 +276,25 @@ class WireConformanceIT {
         String request = dumps.get("request");
         assertThat(request).contains("content_type:   application/json", "delivery_mode:  2",
                 "reply_to:       " + farm.repliesQueue(), "TaskfarmCompute=upper", "TaskfarmTaskCount=");
+    }
+
+    /** docs/WIRE.md "Reply batches": the coordinator asks for them, and reads each reply of one as if it came alone. */
+    @Test
+    void aWorkerMayAnswerInReplyBatches() throws Exception {
+        farm.submit("batches.json", words(20));
+
+        JsonNode result = farm.awaitResult("batches", Duration.ofSeconds(60));
+
+        assertThat(requestsByCorrelation.get("batches:0").getHeaders()).containsEntry("TaskfarmReplyBatch", 100);
+        assertThat(result.get("status").asText()).isEqualTo("partial");
+        assertThat(result.get("succeeded").asInt()).isEqualTo(19);
+        for (int i = 0; i < 20; i++) {
+            assertThat(result.at("/results/" + i + "/index").asInt()).isEqualTo(i);
+            if (i != 13) {
+                assertThat(result.at("/results/" + i + "/result/upper").asText()).isEqualTo("W" + i);
+            }
+        }
+        assertThat(result.at("/results/13/error").asText()).isEqualTo("thirteen");
     }
 
     @Test

@@ -83,7 +83,7 @@ public class ComputeCosts {
     }
 
     /** The same from the reply's headers: job id, status, compute micros and chunk size (may be absent). */
-    void observe(String jobId, Object status, Object computeMicros, Object chunkSize) {
+    public void observe(String jobId, Object status, Object computeMicros, Object chunkSize) {
         String compute = jobId == null ? null : jobComputes.get(jobId);
         if (compute == null) {
             return;

@@ -3,6 +3,7 @@ package dev.taskfarm.collect;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -13,6 +14,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.taskfarm.ledger.JobRow;
 import dev.taskfarm.metrics.FarmMetrics;
+import dev.taskfarm.chunk.ComputeCosts;
+import dev.taskfarm.wire.ReplyBatches;
 import dev.taskfarm.wire.ReplyReading;
 import dev.taskfarm.wire.Wire;
 
@@ -39,33 +42,78 @@ public class ReplyGate {
 
     private final ReplyBuffer buffer;
     private final FarmMetrics metrics;
+    private final ComputeCosts costs;
 
     public ReplyGate(ReplyBuffer buffer, FarmMetrics metrics) {
+        this(buffer, metrics, null);
+    }
+
+    /** @param costs learns each compute's cost from the replies inside reply batches (may be null) */
+    public ReplyGate(ReplyBuffer buffer, FarmMetrics metrics, ComputeCosts costs) {
         this.buffer = buffer;
         this.metrics = metrics;
+        this.costs = costs;
     }
 
     /** One message per task the reply in the exchange answers (none if it cannot be told which). */
     public List<Message> split(Exchange exchange) {
-        ReplyReading.Reading reading = read(exchange.getMessage());
-        List<Message> tasks = new ArrayList<>(reading.tasks().size());
-        for (ReplyReading.TaskOutcome t : reading.tasks()) {
-            Message m = new DefaultMessage(exchange.getContext());
-            m.setHeader(Wire.WORKER, exchange.getMessage().getHeader(Wire.WORKER));
-            apply(m, t);
-            tasks.add(m);
+        Message in = exchange.getMessage();
+        List<Message> tasks = new ArrayList<>();
+        add(tasks, exchange, read(in), in.getHeader(Wire.WORKER));
+        return tasks;
+    }
+
+    /**
+     * One message per task the replies of a reply batch answer ({@link ReplyBatches}), each reply
+     * read as if it had come alone; a batch whose body cannot be read is dropped with a warning.
+     */
+    public List<Message> unbatch(Exchange exchange) {
+        Message in = exchange.getMessage();
+        List<ReplyBatches.Entry> entries = ReplyBatches.read(in.getHeader(Wire.REPLIES), in.getBody(byte[].class));
+        if (entries == null) {
+            metrics.replyMalformed(ReplyReading.UNATTRIBUTABLE);
+            LOG.warn("Malformed reply batch from {} ({}={}): the body is not a JSON array of that many replies, dropped",
+                    in.getHeader(Wire.WORKER), Wire.REPLIES, in.getHeader(Wire.REPLIES));
+            return List.of();
+        }
+        metrics.replyBatch(entries.size());
+        List<Message> tasks = new ArrayList<>(entries.size());
+        Object worker = in.getHeader(Wire.WORKER);
+        for (ReplyBatches.Entry e : entries) {
+            if (costs != null) {
+                costs.observe(text(e.headers().get(Wire.JOB_ID)), e.headers().get(Wire.STATUS),
+                        e.headers().get(Wire.COMPUTE_MICROS), e.headers().get(Wire.CHUNK_SIZE));
+            }
+            add(tasks, exchange, read(e.headers(), e.correlationId(), e.body()), worker);
         }
         return tasks;
     }
 
+    private static String text(Object v) {
+        return v == null ? null : v.toString();
+    }
+
+    private static void add(List<Message> tasks, Exchange exchange, ReplyReading.Reading reading, Object worker) {
+        for (ReplyReading.TaskOutcome t : reading.tasks()) {
+            Message m = new DefaultMessage(exchange.getContext());
+            m.setHeader(Wire.WORKER, worker);
+            apply(m, t);
+            tasks.add(m);
+        }
+    }
+
     /** Reads the reply, logs and counts it when it is malformed. */
     private ReplyReading.Reading read(Message in) {
-        ReplyReading.Reading reading = ReplyReading.read(in.getHeaders(),
-                in.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class), in.getBody(byte[].class));
+        return read(in.getHeaders(), in.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class),
+                in.getBody(byte[].class));
+    }
+
+    private ReplyReading.Reading read(Map<String, Object> headers, String correlationId, byte[] body) {
+        ReplyReading.Reading reading = ReplyReading.read(headers, correlationId, body);
         if (reading.malformed()) {
             metrics.replyMalformed(reading.problem());
-            LOG.warn("Malformed reply {} (headers {}): {}{}", in.getHeader(SpringRabbitMQConstants.CORRELATION_ID),
-                    contractHeaders(in), reading.detail(), reading.tasks().isEmpty() ? ", dropped"
+            LOG.warn("Malformed reply {} (headers {}): {}{}", correlationId,
+                    contractHeaders(headers), reading.detail(), reading.tasks().isEmpty() ? ", dropped"
                             : ", recorded as failed for " + reading.tasks().size() + " task(s)");
         }
         return reading;
@@ -141,10 +189,10 @@ public class ReplyGate {
         return verdict;
     }
 
-    private static String contractHeaders(Message in) {
+    private static String contractHeaders(Map<String, Object> headers) {
         StringBuilder sb = new StringBuilder("{");
         for (String name : new String[] {Wire.JOB_ID, Wire.TASK_INDEX, Wire.CHUNK_SIZE, Wire.STATUS, Wire.WIRE}) {
-            Object v = in.getHeader(name);
+            Object v = headers.get(name);
             if (v != null) {
                 sb.append(sb.length() > 1 ? ", " : "").append(name).append('=').append(v);
             }

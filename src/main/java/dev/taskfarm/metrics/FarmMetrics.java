@@ -33,6 +33,8 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code taskfarm_replies_malformed_total{problem}}: replies that break the wire contract
  * (docs/WIRE.md "Malformed replies"), recorded as failed tasks; {@code taskfarm_replies_dropped_total{reason}}:
  * replies the coordinator drops (duplicate, unknown-job, finished-job, out-of-range)</li>
+ * <li>{@code taskfarm_reply_batch_replies}: replies per reply batch received (docs/WIRE.md "Reply
+ * batches"; {@code _count} batches, {@code _sum} replies in them)</li>
  * </ul>
  * Per-job series are removed some time after the job ends (taskfarm.metrics.finished-job-retention),
  * so a long-running coordinator does not collect one series per job forever.
@@ -82,6 +84,14 @@ public class FarmMetrics {
     public void replyMalformed(String problem) {
         tagged("taskfarm.replies.malformed", "Replies that break the wire contract, recorded as failed tasks",
                 "problem", problem).increment();
+    }
+
+    /** A reply batch of this many replies was received. */
+    public void replyBatch(int replies) {
+        ((io.micrometer.core.instrument.DistributionSummary) meters.computeIfAbsent("taskfarm.reply.batch",
+                n -> io.micrometer.core.instrument.DistributionSummary.builder("taskfarm.reply.batch").baseUnit("replies")
+                        .description("Replies per reply batch received from the workers").register(registry)))
+                .record(replies);
     }
 
     /** A reply was dropped by the reply gate; {@code reason}: duplicate, unknown-job, finished-job, out-of-range. */

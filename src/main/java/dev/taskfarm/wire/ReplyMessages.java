@@ -65,6 +65,7 @@ public class ReplyMessages {
         Object index = h.get(Wire.TASK_INDEX);
         Object chunk = h.get(Wire.CHUNK_SIZE);
         Object computeMicros = h.get(Wire.COMPUTE_MICROS);
+        Object batch = h.get(Wire.REPLY_BATCH);
         h.clear();
         h.put(Wire.JOB_ID, jobId);
         h.put(Wire.TASK_INDEX, index);
@@ -79,6 +80,10 @@ public class ReplyMessages {
         }
         if (error != null) {
             h.put(Wire.ERROR, limit(error));
+        }
+        if (batch != null && chunk == null) {
+            // the coordinator reads reply batches: the reply endpoint may combine this reply (ReplyBatches)
+            h.put(Wire.REPLY_BATCH, batch);
         }
         h.put(AmqpHeaders.CORRELATION_ID, correlationId);
         h.put(AmqpHeaders.CONTENT_TYPE, Wire.CONTENT_TYPE_JSON);

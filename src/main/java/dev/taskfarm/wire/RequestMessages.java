@@ -24,9 +24,19 @@ public class RequestMessages {
     private static final int PERSISTENT = MessageDeliveryMode.toInt(MessageDeliveryMode.PERSISTENT);
 
     private final String repliesQueue;
+    private final int replyBatch;
 
     public RequestMessages(String repliesQueue) {
+        this(repliesQueue, 1);
+    }
+
+    /**
+     * @param replyBatch the coordinator reads reply batches of up to this many replies
+     *                   ({@link Wire#REPLY_BATCH} on each plain request); 1: it asks for none
+     */
+    public RequestMessages(String repliesQueue, int replyBatch) {
         this.repliesQueue = repliesQueue;
+        this.replyBatch = replyBatch;
     }
 
     /** The batch's request messages, for the {@code taskfarm-amqp} producer to publish. */
@@ -54,6 +64,8 @@ public class RequestMessages {
         h.put(Wire.WIRE, Wire.WIRE_VERSION);
         if (chunked) {
             h.put(Wire.CHUNK_SIZE, size);
+        } else if (replyBatch > 1) {
+            h.put(Wire.REPLY_BATCH, replyBatch);
         }
         return new AMQP.BasicProperties.Builder()
                 .contentType(Wire.CONTENT_TYPE_JSON)

@@ -31,6 +31,14 @@ public final class Wire {
      * chunk's tasks together). The coordinator sizes automatic chunks from it (docs/WIRE.md).
      */
     public static final String COMPUTE_MICROS = "TaskfarmComputeMicros";
+    /**
+     * Request (optional, int): the coordinator reads reply batches of up to this many replies, so
+     * a worker may combine the replies to such requests that are ready together (docs/WIRE.md,
+     * "Reply batches"). Absent: every reply goes alone.
+     */
+    public static final String REPLY_BATCH = "TaskfarmReplyBatch";
+    /** A reply batch (int): the message carries this many replies, see {@link ReplyBatches}. */
+    public static final String REPLIES = "TaskfarmReplies";
     /** Host or pod that produced the reply (informational). */
     public static final String WORKER = "TaskfarmWorker";
 

@@ -129,6 +129,23 @@ class ChaosIT {
         return done;
     }
 
+    /** A result file's ok results (each checked against its expected digest), entries and distinct indexes. */
+    private record Tally(int ok, int entries, int indexes) {
+    }
+
+    private static Tally tally(JsonNode r) throws Exception {
+        Set<Integer> indexes = new HashSet<>();
+        int ok = 0;
+        for (JsonNode e : r.get("results")) {
+            indexes.add(e.get("index").asInt());
+            if ("ok".equals(e.get("status").asText())) {
+                assertThat(e.get("result").asText()).isEqualTo(Jobs.expectedSha(e.get("index").asInt(), 1));
+                ok++;
+            }
+        }
+        return new Tally(ok, r.get("results").size(), indexes.size());
+    }
+
     private long readyRequests(String queue) {
         try (Connection c = rabbit.connectionFactory().newConnection(); Channel ch = c.createChannel()) {
             return ch.queueDeclarePassive(queue).getMessageCount();
@@ -190,18 +207,11 @@ class ChaosIT {
         });
 
         JsonNode r = MAPPER.readTree(result.toFile());
-        Set<Integer> indexes = new HashSet<>();
-        int ok = 0;
-        for (JsonNode e : r.get("results")) {
-            indexes.add(e.get("index").asInt());
-            if ("ok".equals(e.get("status").asText())) {
-                assertThat(e.get("result").asText()).isEqualTo(Jobs.expectedSha(e.get("index").asInt(), 1));
-                ok++;
-            }
-        }
-        int entries = r.get("results").size();
+        Tally t = tally(r);
+        int ok = t.ok();
+        int entries = t.entries();
         int lost = n - ok;
-        int duplicated = entries - indexes.size();
+        int duplicated = entries - t.indexes();
         long duplicatesDropped = coordinator.countInLog("duplicate: task");
         System.out.printf("chaos: attempted=%d acknowledged=%d completed=%d lost=%d duplicated=%d "
                 + "(duplicate replies dropped by the coordinator: %d)%nfaults: %s%n",
@@ -213,6 +223,52 @@ class ChaosIT {
         assertThat(lost).isZero();
         assertThat(duplicated).isZero();
         assertThat(entries).isEqualTo(n);
+    }
+
+    /**
+     * One task per request message, so the workers' replies travel in reply batches (docs/WIRE.md):
+     * a worker killed with batches awaiting their confirm has every request of them redelivered,
+     * and each task is still recorded exactly once.
+     */
+    @Test
+    void replyBatchesInFlightSurviveWorkerKills() throws Exception {
+        String prefix = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> common = base(prefix, 20);
+        common.put("taskfarm.progress.interval-ms", "200");
+        FarmProcess coordinator = startFarm(common, 2, 8, 4);
+        List<FarmProcess> workers = processes.subList(1, 3);
+        int n = 60_000;
+        ObjectNode job = Jobs.shaJob("sha256", n, 1);
+        job.put("chunkSize", 1);
+        submit("batches", job);
+
+        List<String> faults = new ArrayList<>();
+        Path result = dir.resolve("coordinator/outbox/batches.result.json");
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            long done = done(coordinator, "batches");
+            if (faults.isEmpty() && done >= 10_000) {
+                workers.get(0).kill();
+                faults.add("SIGKILL worker-0 at " + done + " done");
+            } else if (faults.size() == 1 && done >= 30_000) {
+                workers.get(1).kill();
+                faults.add("SIGKILL worker-1 at " + done + " done");
+            }
+            for (FarmProcess w : workers) {
+                w.restartIfDead();
+            }
+            return Files.exists(result);
+        });
+
+        JsonNode r = MAPPER.readTree(result.toFile());
+        Tally t = tally(r);
+        System.out.printf("reply batches: attempted=%d completed=%d lost=%d duplicated=%d (duplicate replies dropped"
+                + " by the coordinator: %d)%nfaults: %s%n", n, t.ok(), n - t.ok(), t.entries() - t.indexes(),
+                coordinator.countInLog("duplicate: task"), faults);
+        assertThat(faults).as("every fault was injected").hasSize(2);
+        assertThat(r.get("status").asText()).isEqualTo("completed");
+        assertThat(t.ok()).isEqualTo(n);
+        assertThat(t.entries()).isEqualTo(n);
+        assertThat(t.indexes()).isEqualTo(n);
     }
 
     @Test

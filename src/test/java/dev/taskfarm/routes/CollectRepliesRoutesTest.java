@@ -7,6 +7,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -23,7 +24,9 @@ import dev.taskfarm.collect.ReplyBuffer;
 import dev.taskfarm.collect.ReplyGate;
 import dev.taskfarm.collect.ResultAggregation;
 import dev.taskfarm.collect.ResultWriter;
+import dev.taskfarm.amqp.AmqpMessage;
 import dev.taskfarm.ledger.JobLedger;
+import dev.taskfarm.wire.ReplyBatches;
 import dev.taskfarm.metrics.FarmMetrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +63,7 @@ class CollectRepliesRoutesTest {
         Registry r = context.getRegistry();
         r.bind("replyBuffer", buffer);
         r.bind("computeCosts", new dev.taskfarm.chunk.ComputeCosts());
-        r.bind("replyGate", new ReplyGate(buffer, metrics));
+        r.bind("replyGate", new ReplyGate(buffer, metrics, new dev.taskfarm.chunk.ComputeCosts()));
         r.bind("groupCommit", new GroupCommit(buffer));
         r.bind("resultAggregation", new ResultAggregation());
         r.bind("ledgerRepository", new LedgerAggregationRepository(ledger, buffer));
@@ -157,5 +160,63 @@ class CollectRepliesRoutesTest {
         JsonNode r = result("late");
         assertThat(r.get("status").asText()).isEqualTo("timed_out");
         assertThat(r.get("succeeded").asInt()).isEqualTo(1);
+    }
+
+    /** A worker's reply, as its reply endpoint would publish it alone. */
+    private static AmqpMessage alone(String job, int index, String status, String body) {
+        Map<String, Object> h = new java.util.HashMap<>();
+        h.put("TaskfarmJobId", job);
+        h.put("TaskfarmTaskIndex", index);
+        h.put("TaskfarmStatus", status);
+        h.put("TaskfarmWire", 1);
+        h.put("TaskfarmWorker", "w1");
+        h.put("TaskfarmReplyBatch", 100);
+        return new AmqpMessage("t.replies", new AMQP.BasicProperties.Builder().correlationId(job + ":" + index)
+                .headers(h).build(), body.getBytes());
+    }
+
+    private static Exchange batch(AmqpMessage combined) {
+        return template.send("direct:replies", e -> {
+            combined.properties().getHeaders().forEach(e.getMessage()::setHeader);
+            e.getMessage().setBody(combined.body());
+        });
+    }
+
+    /**
+     * A reply batch (docs/WIRE.md) is read reply by reply, as if each had come alone: the
+     * duplicate inside it is dropped, the malformed one is a failed task, the others are results,
+     * and the batch's exchange (so its delivery's ack) completes once they are in the ledger.
+     */
+    @Test
+    void aReplyBatchCountsEachOfItsRepliesOnce() throws Exception {
+        job("batched", 4, 60_000);
+        reply("batched", 0);
+        AmqpMessage combined = new ReplyBatches().combine(java.util.List.of(
+                alone("batched", 0, "ok", "\"again\""),
+                alone("batched", 1, "ok", "\"r1\""),
+                alone("batched", 2, "ok", "not json"),
+                alone("batched", 3, "error", "{\"error\":\"boom\"}")));
+        assertThat(combined.properties().getHeaders()).containsEntry("TaskfarmReplies", 4);
+        Exchange done = batch(combined);
+        assertThat(done.isFailed()).isFalse();
+        assertThat(ledger.find("batched").done()).as("recorded before the exchange completed").isEqualTo(4);
+        JsonNode r = result("batched");
+        assertThat(r.get("status").asText()).as("two failed tasks").isEqualTo("partial");
+        assertThat(r.at("/results/0/result").asText()).as("the first answer counts").isEqualTo("r0");
+        assertThat(r.at("/results/1/result").asText()).isEqualTo("r1");
+        assertThat(r.at("/results/2/status").asText()).isEqualTo("error");
+        assertThat(r.at("/results/2/error").asText()).contains("not JSON");
+        assertThat(r.at("/results/3/error").asText()).isEqualTo("boom");
+    }
+
+    @Test
+    void aReplyBatchThatCannotBeReadIsDroppedAndAcknowledged() throws Exception {
+        job("garbled", 2, 60_000);
+        Exchange e = template.send("direct:replies", x -> {
+            x.getMessage().setHeader("TaskfarmReplies", 2);
+            x.getMessage().setBody("[{\"correlationId\":\"garbled:0\"}]".getBytes());
+        });
+        assertThat(e.isFailed()).as("acknowledged, not requeued for ever").isFalse();
+        assertThat(ledger.find("garbled").done()).isZero();
     }
 }

@@ -65,6 +65,7 @@ class WorkerRoutesTest {
                         context.getExecutorServiceManager().newSingleThreadScheduledExecutor(RunawayGuard.class, "timer")),
                 context.getExecutorServiceManager().newCachedThreadPool(ComputeRunner.class, "compute")));
         r.bind("replyMessages", new ReplyMessages("t.replies"));
+        r.bind("replyBatches", new dev.taskfarm.wire.ReplyBatches());
         r.bind("cancelledJobs", cancelled);
         r.bind("cancelledTask", cancelled.taskOfCancelledJob());
         r.bind("controlMessages", new ControlMessages(cancelled::add));
