@@ -78,12 +78,18 @@ public class ComputeCosts {
 
     /** Learns from one reply message: its compute time per task, if the worker reported it. */
     public void observe(Message reply) {
-        observe(reply.getHeader(Wire.JOB_ID, String.class), reply.getHeader(Wire.STATUS),
-                reply.getHeader(Wire.COMPUTE_MICROS), reply.getHeader(Wire.CHUNK_SIZE));
+        observe(reply.getHeaders());
+    }
+
+    /** The same from a reply's headers (a reply alone, or one inside a reply batch). */
+    public void observe(Map<String, Object> headers) {
+        Object jobId = headers.get(Wire.JOB_ID);
+        observe(jobId == null ? null : jobId.toString(), headers.get(Wire.STATUS), headers.get(Wire.COMPUTE_MICROS),
+                headers.get(Wire.CHUNK_SIZE));
     }
 
     /** The same from the reply's headers: job id, status, compute micros and chunk size (may be absent). */
-    public void observe(String jobId, Object status, Object computeMicros, Object chunkSize) {
+    void observe(String jobId, Object status, Object computeMicros, Object chunkSize) {
         String compute = jobId == null ? null : jobComputes.get(jobId);
         if (compute == null) {
             return;

@@ -44,11 +44,7 @@ public class ReplyGate {
     private final FarmMetrics metrics;
     private final ComputeCosts costs;
 
-    public ReplyGate(ReplyBuffer buffer, FarmMetrics metrics) {
-        this(buffer, metrics, null);
-    }
-
-    /** @param costs learns each compute's cost from the replies inside reply batches (may be null) */
+    /** @param costs learns each compute's cost from the replies inside reply batches */
     public ReplyGate(ReplyBuffer buffer, FarmMetrics metrics, ComputeCosts costs) {
         this.buffer = buffer;
         this.metrics = metrics;
@@ -80,17 +76,10 @@ public class ReplyGate {
         List<Message> tasks = new ArrayList<>(entries.size());
         Object worker = in.getHeader(Wire.WORKER);
         for (ReplyBatches.Entry e : entries) {
-            if (costs != null) {
-                costs.observe(text(e.headers().get(Wire.JOB_ID)), e.headers().get(Wire.STATUS),
-                        e.headers().get(Wire.COMPUTE_MICROS), e.headers().get(Wire.CHUNK_SIZE));
-            }
+            costs.observe(e.headers());
             add(tasks, exchange, read(e.headers(), e.correlationId(), e.body()), worker);
         }
         return tasks;
-    }
-
-    private static String text(Object v) {
-        return v == null ? null : v.toString();
     }
 
     private static void add(List<Message> tasks, Exchange exchange, ReplyReading.Reading reading, Object worker) {

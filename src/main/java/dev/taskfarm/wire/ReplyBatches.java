@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
+import org.springframework.amqp.core.MessageDeliveryMode;
 
 import dev.taskfarm.amqp.AmqpMessage;
 import dev.taskfarm.amqp.MessageBatcher;
@@ -31,7 +32,7 @@ import dev.taskfarm.amqp.MessageBatcher;
 public class ReplyBatches implements MessageBatcher {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int PERSISTENT = 2;
+    private static final int PERSISTENT = MessageDeliveryMode.toInt(MessageDeliveryMode.PERSISTENT);
 
     /** One reply of a batch, as it would have been sent alone. */
     public record Entry(String correlationId, Map<String, Object> headers, byte[] body) {
